@@ -1,0 +1,161 @@
+package acl
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+)
+
+// The benchmark fixture: 100 roles role0..role99 with strategy member and
+// explicit grants on 200 resources res0..res199, the view/get/list alias,
+// snippet pm.users, a strategy-only role, and fixed params on users:destroy.
+var (
+	benchRoles     [100]string
+	benchResources [200]string
+)
+
+func init() {
+	for i := range benchRoles {
+		benchRoles[i] = fmt.Sprint("role", i)
+	}
+	for i := range benchResources {
+		benchResources[i] = fmt.Sprint("res", i)
+	}
+}
+
+func benchACL(tb testing.TB) *ACL {
+	tb.Helper()
+	a := New()
+	a.SetAvailableAction("view", ActionOptions{Aliases: []string{"get", "list"}})
+	a.SetAvailableAction("create", ActionOptions{})
+	a.SetAvailableAction("update", ActionOptions{})
+	a.SetAvailableAction("destroy", ActionOptions{})
+	a.SetAvailableStrategy("member", StrategyOptions{Actions: []string{"view", "update:own", "create"}})
+	if err := a.RegisterSnippet(Snippet{Name: "pm.users", Actions: []string{"users:*"}}); err != nil {
+		tb.Fatal(err)
+	}
+	a.AddFixedParams("users", "destroy", func() Params {
+		return Params{"filter": Params{"id.$ne": 1}}
+	})
+	for _, role := range benchRoles {
+		actions := make(map[string]Params, 4*len(benchResources))
+		for _, res := range benchResources {
+			actions[res+":view"] = Params{}
+			actions[res+":update"] = Params{"fields": []string{"title", "content"}, "filter": Params{"status": "draft"}}
+			actions[res+":create"] = Params{}
+			actions[res+":destroy"] = Params{"own": true}
+		}
+		if _, err := a.Define(RoleOptions{Name: role, Strategy: "member", Actions: actions}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := a.Define(RoleOptions{Name: "strategyOnly", Strategy: "member", Snippets: []string{"pm.*"}}); err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+func benchCan(b *testing.B, args func(i int) CanArgs, wantAllowed bool) {
+	a := benchACL(b)
+	runtime.GC() // collect the fixture's garbage before timing
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		res := a.Can(args(i))
+		if (res != nil) != wantAllowed {
+			b.Fatalf("Can(%+v) = %+v", args(i), res)
+		}
+		i++
+	}
+}
+
+func BenchmarkCanGrant(b *testing.B) {
+	benchCan(b, func(i int) CanArgs {
+		return CanArgs{Role: benchRoles[i%100], Resource: benchResources[i%200], Action: "create"}
+	}, true)
+}
+
+func BenchmarkCanGrantParams(b *testing.B) {
+	benchCan(b, func(i int) CanArgs {
+		return CanArgs{Role: benchRoles[i%100], Resource: benchResources[i%200], Action: "update"}
+	}, true)
+}
+
+func BenchmarkCanStrategy(b *testing.B) {
+	benchCan(b, func(int) CanArgs {
+		return CanArgs{Role: "strategyOnly", Resource: "orders", Action: "list"}
+	}, true)
+}
+
+func BenchmarkCanSnippet(b *testing.B) {
+	benchCan(b, func(int) CanArgs {
+		return CanArgs{Role: "strategyOnly", Resource: "users", Action: "destroy"}
+	}, true)
+}
+
+func BenchmarkCanDeny(b *testing.B) {
+	benchCan(b, func(i int) CanArgs {
+		return CanArgs{Role: benchRoles[i%100], Resource: "nothing", Action: "export"}
+	}, false)
+}
+
+func BenchmarkCanUnion3(b *testing.B) {
+	roles := make([][]string, 100)
+	for i := range roles {
+		roles[i] = []string{benchRoles[i], benchRoles[(i+1)%100], "strategyOnly"}
+	}
+	benchCan(b, func(i int) CanArgs {
+		return CanArgs{Roles: roles[i%100], Resource: benchResources[i%200], Action: "update"}
+	}, true)
+}
+
+func BenchmarkCanParallel(b *testing.B) {
+	a := benchACL(b)
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if a.Can(CanArgs{Role: benchRoles[i%100], Resource: benchResources[i%200], Action: "create"}) == nil {
+				b.Fatal("denied")
+			}
+			i++
+		}
+	})
+}
+
+// BenchmarkMiddleware serves an allowed request through the ACL middleware;
+// BenchmarkBareHandler is the same request without it, for the difference.
+func BenchmarkMiddleware(b *testing.B) {
+	a := benchACL(b)
+	h := a.Middleware(MiddlewareOptions{Actions: ActionSourceFunc(func(r *http.Request) (Action, bool) {
+		return Action{Resource: "res7", Name: "update"}, true
+	})})(okHandler)
+	benchServe(b, h, WithRole)
+}
+
+func BenchmarkBareHandler(b *testing.B) {
+	benchServe(b, okHandler, WithRole)
+}
+
+var okHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+
+func benchServe(b *testing.B, h http.Handler, withRole func(ctx context.Context, role string) context.Context) {
+	runtime.GC()
+	req := httptest.NewRequest(http.MethodPost, "/api/res7:update", nil)
+	req = req.WithContext(withRole(WithUser(req.Context(), 7), "role7"))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusNoContent {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}

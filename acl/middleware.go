@@ -1,0 +1,287 @@
+package acl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gatehouse-dev/gatehouse/internal/toposort"
+)
+
+// Action is what the middleware needs to know of a request: the resource as
+// addressed ("posts", or "users.posts" for an association), the action
+// name, and the request's params. Collection, when known, is the resource
+// the ACL checks (an association's target collection); by default it is
+// the last dotted segment of Resource.
+type Action struct {
+	Resource   string
+	Name       string
+	Collection string
+	Params     Params
+}
+
+// ActionSource reads the Action of a request. The resourcer provides one;
+// any func works through ActionSourceFunc. ok=false means the request
+// addresses no resource action, and the middleware lets it pass unchecked.
+type ActionSource interface {
+	RequestAction(r *http.Request) (Action, bool)
+}
+
+// ActionSourceFunc adapts a func to ActionSource.
+type ActionSourceFunc func(r *http.Request) (Action, bool)
+
+// RequestAction calls f.
+func (f ActionSourceFunc) RequestAction(r *http.Request) (Action, bool) { return f(r) }
+
+// MiddlewareOptions configure Middleware.
+type MiddlewareOptions struct {
+	// Actions tells which resource and action a request addresses. Required.
+	Actions ActionSource
+	// HasField reports whether a resource has a field. When set, ACL params
+	// that filter on createdById for a resource without that field deny the
+	// request, as NocoBase does; when nil that check is left to the data
+	// layer.
+	HasField func(resource, field string) bool
+	// Timezone returns the time zone date filters are read in; by default
+	// the X-Timezone header.
+	Timezone func(r *http.Request) string
+}
+
+// UseOptions place a middleware in the ACL's chain. Tag (or Group) names
+// its group; Before and After name groups it must run before or after. The
+// built-in steps are "allow-manager" (allow conditions) and "core" (the
+// permission decision); a middleware with no options runs after core.
+type UseOptions struct {
+	Tag    string
+	Group  string
+	Before []string
+	After  []string
+}
+
+type middlewareNode struct {
+	name string
+	wrap func(s *snapshot, opts *MiddlewareOptions, next http.Handler) http.Handler
+}
+
+// Use adds a middleware to the chain the ACL middleware runs after its
+// permission decision (or, with Before: []string{"core"}, before it).
+// Handlers in the chain read the decision with PermissionFrom.
+func (a *ACL) Use(mw func(http.Handler) http.Handler, opts UseOptions) error {
+	if mw == nil {
+		return fmt.Errorf("%w: nil middleware", ErrInvalidOptions)
+	}
+	if opts.Tag == "" && opts.Group == "" {
+		opts.Group = "prep"
+	}
+	node := middlewareNode{name: opts.Tag + opts.Group, wrap: func(_ *snapshot, _ *MiddlewareOptions, next http.Handler) http.Handler {
+		return mw(next)
+	}}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.middlewares.Add(node, toposort.Options(opts)); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
+	a.publishAllLocked()
+	return nil
+}
+
+func (a *ACL) addBuiltinMiddlewares() {
+	must := func(err error) {
+		if err != nil {
+			panic(err) // the built-in order is fixed and valid
+		}
+	}
+	must(a.middlewares.Add(middlewareNode{name: "allow-manager", wrap: allowStep},
+		toposort.Options{Tag: "allow-manager", Before: []string{"core"}}))
+	must(a.middlewares.Add(middlewareNode{name: "core", wrap: coreStep},
+		toposort.Options{Tag: "core", Group: "core"}))
+}
+
+// Middleware returns net/http middleware that checks every request the
+// ActionSource recognises: it runs the allow conditions, then Can for the
+// request's roles (WithRoles, else WithRole, else "anonymous"), then the
+// Use chain in order. A denied request gets 403 with
+// {"errors":[{"message":"No permissions"}]} and never reaches next; an
+// allowed one carries its Permission (PermissionFrom) with merged params.
+func (a *ACL) Middleware(opts MiddlewareOptions) func(http.Handler) http.Handler {
+	if opts.Actions == nil {
+		panic("acl: MiddlewareOptions.Actions is required") // a wiring mistake, found at start-up
+	}
+	return func(next http.Handler) http.Handler {
+		return &aclHandler{acl: a, opts: opts, next: next}
+	}
+}
+
+type aclHandler struct {
+	acl   *ACL
+	opts  MiddlewareOptions
+	next  http.Handler
+	chain atomic.Pointer[builtChain]
+}
+
+type builtChain struct {
+	snap *snapshot
+	h    http.Handler
+}
+
+func (h *aclHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	act, ok := h.opts.Actions.RequestAction(r)
+	if !ok {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	s := h.acl.snap.Load()
+	resource := act.Collection
+	if resource == "" {
+		resource = act.Resource[strings.LastIndexByte(act.Resource, '.')+1:]
+	}
+	perm := &Permission{
+		Resource:    resource,
+		RawResource: act.Resource,
+		Action:      act.Name,
+		RawParams:   act.Params,
+	}
+	perm.Can = s.can(CanArgs{Roles: requestRoles(r.Context()), Resource: resource, Action: act.Name, RawResourceName: act.Resource}, nil)
+	r = r.WithContext(context.WithValue(r.Context(), permissionKey, perm))
+	h.chainFor(s).ServeHTTP(w, r)
+}
+
+// chainFor builds the middleware chain for a snapshot once.
+func (h *aclHandler) chainFor(s *snapshot) http.Handler {
+	if c := h.chain.Load(); c != nil && c.snap == s {
+		return c.h
+	}
+	var handler http.Handler = h.next
+	nodes := s.shared.middlewares
+	for i := len(nodes) - 1; i >= 0; i-- {
+		handler = nodes[i].wrap(s, &h.opts, handler)
+	}
+	h.chain.Store(&builtChain{snap: s, h: handler})
+	return handler
+}
+
+func allowStep(s *snapshot, _ *MiddlewareOptions, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		perm, _ := PermissionFrom(r.Context())
+		name, ok, err := s.shared.isAllowed(r.Context(), perm.RawResource, perm.Action)
+		if err != nil {
+			s.shared.logger.ErrorContext(r.Context(), "acl: allow condition failed", "error", err)
+			writeError(w, http.StatusInternalServerError, "Internal server error")
+			return
+		}
+		if ok {
+			perm.Skip, perm.AllowedBy = true, name
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func coreStep(s *snapshot, opts *MiddlewareOptions, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		perm, _ := PermissionFrom(r.Context())
+		tz := r.Header.Get("X-Timezone")
+		if opts.Timezone != nil {
+			tz = opts.Timezone(r)
+		}
+		raw, parsed, merged, err := s.resolvePermissionParams(r.Context(), perm.Can, perm.Skip, perm.Resource, perm.Action, perm.RawParams, opts.HasField, tz)
+		if err != nil {
+			if errors.Is(err, ErrNoPermission) {
+				writeError(w, http.StatusForbidden, "No permissions")
+				return
+			}
+			if errors.Is(err, ErrInvalidParams) {
+				writeError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			s.shared.logger.ErrorContext(r.Context(), "acl: resolving params failed", "error", err)
+			writeError(w, http.StatusInternalServerError, "Internal server error")
+			return
+		}
+		perm.RawParams, perm.ParsedParams, perm.MergedParams = raw, parsed, merged
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"errors":[{"message":%q}]}`, message)
+}
+
+// ResolveParams merges the ACL's params for resource:action into a
+// request's params, for the roles and user in ctx (WithRoles, WithRole,
+// WithUser): filters are ANDed, field lists intersected, appends limited,
+// and templates such as {{ ctx.state.currentUser.id }} filled in. It
+// returns an error wrapping ErrNoPermission when no role may run the action.
+// request is not modified.
+func (a *ACL) ResolveParams(ctx context.Context, resource, action string, request Params) (Params, error) {
+	s := a.snap.Load()
+	raw := resource
+	resolved := raw[strings.LastIndexByte(raw, '.')+1:]
+	can := s.can(CanArgs{Roles: paramRoles(ctx), Resource: resolved, Action: action, RawResourceName: raw}, nil)
+	_, _, merged, err := s.resolvePermissionParams(ctx, can, false, resolved, action, request, nil, "")
+	return merged, err
+}
+
+// resolvePermissionParams is NocoBase's resolvePermissionParams: it checks
+// the permission, takes its params (or the fixed params when there are
+// none, as for root or an allowed request), fills the templates and merges
+// the result into the request's params.
+func (s *snapshot) resolvePermissionParams(ctx context.Context, can *CanResult, skip bool, resource, action string, request Params, hasField func(string, string) bool, timezone string) (raw, parsed, merged Params, err error) {
+	raw, err = normalizeParams(request)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: request params: %w", ErrInvalidParams, err)
+	}
+	if can == nil && !skip {
+		return nil, nil, nil, fmt.Errorf("%w: %s:%s", ErrNoPermission, resource, action)
+	}
+	var params Params
+	if can != nil && can.Params != nil {
+		params = can.Params
+	} else {
+		params = s.shared.fixedParams(resource, action)
+		if params == nil {
+			params = Params{}
+		}
+	}
+	if hasField != nil && containsCreatedByID(params["filter"]) && !hasField(resource, "createdById") {
+		return nil, nil, nil, fmt.Errorf("%w: createdById field not found on %s", ErrNoPermission, resource)
+	}
+	parsed = params
+	if filter, ok := params["filter"]; ok && truthy(filter) {
+		parsed = make(Params, len(params))
+		for k, v := range params {
+			parsed[k] = v
+		}
+		if f := fillTemplates(filter, varsFrom(ctx), timezone); f != nil {
+			parsed["filter"] = f
+		}
+	}
+	merged = mergeRequestParams(raw, parsed)
+	return raw, cloneParams(parsed), cloneParams(merged), nil
+}
+
+// containsCreatedByID reports whether a filter names createdById at any depth.
+func containsCreatedByID(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if containsCreatedByID(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if k == "createdById" || strings.HasPrefix(k, "createdById.") || strings.HasPrefix(k, "createdById$") {
+				return true
+			}
+			if containsCreatedByID(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
