@@ -58,7 +58,7 @@ func (s *snapshot) can(args CanArgs, tr *trace) *CanResult {
 	}
 	var (
 		first  answer
-		params Params
+		params Params // shared with the snapshot until a second role merges
 		count  int
 	)
 	for _, name := range roles {
@@ -72,7 +72,7 @@ func (s *snapshot) can(args CanArgs, tr *trace) *CanResult {
 			params = withoutEmpty(ans.params)
 			continue
 		}
-		params = mergeRoleParams(params, ans.params)
+		params = mergeRoleParams(params, count > 2, ans.params)
 	}
 	switch {
 	case count == 0:
@@ -82,8 +82,10 @@ func (s *snapshot) can(args CanArgs, tr *trace) *CanResult {
 			return first.shared
 		}
 		return s.sharedResult(first.role, args)
+	case count == 1:
+		params = cloneParams(params)
 	}
-	return &CanResult{Role: first.role.name, Resource: args.Resource, Action: args.Action, Params: cloneParams(params)}
+	return &CanResult{Role: first.role.name, Resource: args.Resource, Action: args.Action, Params: params}
 }
 
 var rootOnly = []string{"root"}

@@ -13,6 +13,7 @@ const (
 // currentRoles and currentUser.
 type requestState struct {
 	role     string
+	roleList []string // {role or "anonymous"}, made once rather than per request
 	roles    []string
 	rolesSet bool
 	user     map[string]any
@@ -33,6 +34,7 @@ func withState(ctx context.Context, s requestState) context.Context {
 func WithRole(ctx context.Context, role string) context.Context {
 	s := stateFrom(ctx)
 	s.role = role
+	s.roleList = []string{roleOrAnonymous(role)}
 	return withState(ctx, s)
 }
 
@@ -94,8 +96,17 @@ func requestRoles(ctx context.Context) []string {
 	if s.rolesSet {
 		return s.roles
 	}
-	return []string{roleOrAnonymous(s.role)}
+	return s.singleRole()
 }
+
+func (s requestState) singleRole() []string {
+	if s.roleList != nil {
+		return s.roleList
+	}
+	return anonymousOnly
+}
+
+var anonymousOnly = []string{"anonymous"}
 
 // paramRoles are the roles ResolveParams checks (NocoBase's getRoleNames):
 // a non-empty WithRoles list, else the current role or "anonymous".
@@ -104,7 +115,7 @@ func paramRoles(ctx context.Context) []string {
 	if len(s.roles) > 0 {
 		return s.roles
 	}
-	return []string{roleOrAnonymous(s.role)}
+	return s.singleRole()
 }
 
 func roleOrAnonymous(role string) string {
@@ -117,6 +128,10 @@ func roleOrAnonymous(role string) string {
 // Permission is what the middleware decided for a request; handlers read it
 // with PermissionFrom. MergedParams are the request's params with the
 // ACL's restrictions applied: the params a data layer must use.
+//
+// A Permission and its params belong to the request: they share nothing
+// with the ACL, but its params may share values with each other, so copy
+// one before changing it in place.
 type Permission struct {
 	Can          *CanResult
 	Resource     string // the resource checked (an association's target)

@@ -1,5 +1,7 @@
 package acl
 
+import "maps"
+
 // The merge rules of NocoBase's @nocobase/utils assign() and the ACL's
 // param merges, on JSON-shaped values. Every function here leaves its inputs
 // untouched and may share parts of them in its result: callers that hand a
@@ -230,89 +232,92 @@ var fixedParamsStrategies = map[string]mergeFunc{
 
 // mergeRoleParams is NocoBase's mergeAclActionParams(acc, next): how the
 // params of one more role in a union widen the accumulated ones. Anything
-// unrestricted on either side stays unrestricted.
-func mergeRoleParams(acc, next Params) Params {
-	if isEmpty(map[string]any(acc)) || isEmpty(map[string]any(next)) {
+// unrestricted on either side stays unrestricted: an empty side, and a
+// field list only one side has. The result is a new map whose values may be
+// shared with next, and with acc unless accOwned says acc is the caller's
+// own; values taken from shared inputs are copied, so the result is
+// entirely the caller's.
+func mergeRoleParams(acc Params, accOwned bool, next Params) Params {
+	if len(acc) == 0 || len(next) == 0 {
 		return Params{}
 	}
-	acc, next = dropUnmatched(acc, next, "fields", "whitelist", "appends")
-	merged := assign(next, acc, unionStrategies)
-	for k, v := range merged {
-		if isEmpty(v) {
-			delete(merged, k)
+	out := make(Params, len(acc)+len(next))
+	merge := func(k string) {
+		x, inNext := next[k]
+		y, inAcc := acc[k]
+		var v any
+		switch k {
+		case "fields", "whitelist", "appends":
+			if inNext != inAcc {
+				return // only one side restricts: the union does not
+			}
+			if k == "appends" || (!isEmpty(x) && !isEmpty(y)) {
+				v = unionStrings(x, y)
+			} else {
+				v = []any{}
+			}
+		case "own":
+			v = y
+			if truthy(x) {
+				v = x
+			} else if !inAcc {
+				return
+			}
+		case "filter":
+			v = unionFilter(x, y, accOwned)
+		default:
+			v = x
+			if inAcc {
+				v = deepMerge(x, y)
+			}
+			v = cloneValue(v)
+		}
+		if !isEmpty(v) {
+			out[k] = v
 		}
 	}
-	return merged
-}
-
-var unionStrategies = map[string]mergeFunc{
-	"own": func(x any, xok bool, y any, yok bool) (any, bool) {
-		if truthy(x) {
-			return x, xok
-		}
-		return y, yok
-	},
-	"filter":    unionFilter,
-	"fields":    unionList,
-	"whitelist": unionList,
-	"appends":   union,
-}
-
-// dropUnmatched removes a list restriction that only one side has: a side
-// without it is unrestricted, so the union is too.
-func dropUnmatched(a, b Params, keys ...string) (Params, Params) {
-	copied := false
-	for _, k := range keys {
-		_, inA := a[k]
-		_, inB := b[k]
-		if inA == inB {
-			continue
-		}
-		if !copied {
-			a, b = shallowCopy(a), shallowCopy(b)
-			copied = true
-		}
-		delete(a, k)
-		delete(b, k)
+	for k := range acc {
+		merge(k)
 	}
-	return a, b
-}
-
-func shallowCopy(p Params) Params {
-	out := make(Params, len(p))
-	for k, v := range p {
-		out[k] = v
+	for k := range next {
+		if _, seen := acc[k]; !seen {
+			merge(k)
+		}
 	}
 	return out
 }
 
-// unionFilter ORs two role filters; an empty one means every row.
+// unionFilter ORs two role filters; an empty one means every row. Terms
+// from next (x) are copied, terms from acc (y) too unless accOwned.
 //
 // NocoBase drops the keys that sit next to $or on the side that has it
 // ({$or:[A,B], createdById:u} merged with {z:3} gives {$or:[{z:3},A,B]}),
 // which widens the union past what either role allows. Here such a side
 // enters the $or whole instead, so no restriction is lost.
-func unionFilter(x any, _ bool, y any, _ bool) (any, bool) {
+func unionFilter(x, y any, accOwned bool) any {
 	if isEmpty(x) || isEmpty(y) {
-		return map[string]any{}, true
+		return map[string]any{}
 	}
-	var terms []any
-	terms = append(terms, orTerms(x)...)
-	terms = append(terms, orTerms(y)...)
-	out := make([]any, 0, len(terms))
-	for _, t := range terms {
-		dup := false
+	xs, ys := orTerms(x), orTerms(y)
+	out := make([]any, 0, len(xs)+len(ys))
+	add := func(t any, owned bool) {
 		for _, o := range out {
 			if jsonEqual(o, t) {
-				dup = true
-				break
+				return
 			}
 		}
-		if !dup {
-			out = append(out, t)
+		if !owned {
+			t = cloneValue(t)
 		}
+		out = append(out, t)
 	}
-	return map[string]any{"$or": out}, true
+	for _, t := range xs {
+		add(t, false)
+	}
+	for _, t := range ys {
+		add(t, accOwned)
+	}
+	return map[string]any{"$or": out}
 }
 
 // orTerms splits a filter into the alternatives it allows: the entries of a
@@ -332,11 +337,19 @@ func orTerms(f any) []any {
 	return []any{or}
 }
 
-func unionList(x any, _ bool, y any, _ bool) (any, bool) {
-	if isEmpty(x) || isEmpty(y) {
-		return []any{}, true
+// unionStrings is the union of two lists, new entries first, without
+// repeats or falsy entries (lodash uniq(x.concat(y)).filter(Boolean)).
+func unionStrings(x, y any) []any {
+	xs, ys := strategyList(x), strategyList(y)
+	out := make([]any, 0, len(xs)+len(ys))
+	for _, l := range [2][]any{xs, ys} {
+		for _, v := range l {
+			if truthy(v) && !containsPrimitive(out, v) {
+				out = append(out, v)
+			}
+		}
 	}
-	return compact(uniq(append(append([]any(nil), strategyList(x)...), strategyList(y)...))), true
+	return out
 }
 
 // requestMergeStrategies merge ACL params into request params (the core
@@ -378,12 +391,9 @@ func firstSegment(s string) string {
 
 // mergeRequestParams merges the ACL's (template-filled) params into the
 // params of a request: filters are ANDed, field lists intersected, appends
-// limited to the ones the ACL allows.
+// limited to the ones the ACL allows. The result shares values with both.
 func mergeRequestParams(request, aclParams Params) Params {
-	merged := map[string]any(cloneParams(request))
-	if merged == nil {
-		merged = map[string]any{}
-	}
+	merged := map[string]any(request)
 	if aclAppends, ok := listValue(aclParams["appends"]); ok && truthy(aclParams["appends"]) {
 		if fields, ok := listValue(merged["fields"]); ok && truthy(merged["fields"]) {
 			var keep, moved []any
@@ -395,6 +405,7 @@ func mergeRequestParams(request, aclParams Params) Params {
 				}
 			}
 			if len(moved) > 0 {
+				merged = maps.Clone(merged) // the request's map stays as it came
 				appends, _ := listValue(merged["appends"])
 				merged["appends"] = append(append([]any(nil), appends...), moved...)
 				if keep == nil {

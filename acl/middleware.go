@@ -250,18 +250,40 @@ func (s *snapshot) resolvePermissionParams(ctx context.Context, can *CanResult, 
 	if hasField != nil && containsCreatedByID(params["filter"]) && !hasField(resource, "createdById") {
 		return nil, nil, nil, fmt.Errorf("%w: createdById field not found on %s", ErrNoPermission, resource)
 	}
+	if can == nil || can.Params == nil {
+		params = cloneParams(params) // fixed params are the snapshot's
+	}
 	parsed = params
-	if filter, ok := params["filter"]; ok && truthy(filter) {
+	if filter, ok := params["filter"]; ok && truthy(filter) && needsTemplating(filter) {
 		parsed = make(Params, len(params))
 		for k, v := range params {
 			parsed[k] = v
 		}
-		if f := fillTemplates(filter, varsFrom(ctx), timezone); f != nil {
-			parsed["filter"] = f
+		parsed["filter"] = fillTemplates(filter, varsFrom(ctx), timezone)
+	}
+	return raw, parsed, mergeRequestParams(raw, parsed), nil
+}
+
+// needsTemplating reports whether fillTemplates may change a filter: it
+// has a {{ }} value, a dotted key to unfold, or a date operator.
+func needsTemplating(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, "{{")
+	case []any:
+		for _, e := range x {
+			if needsTemplating(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.Contains(k, ".") || dateOperators[k] || needsTemplating(e) {
+				return true
+			}
 		}
 	}
-	merged = mergeRequestParams(raw, parsed)
-	return raw, cloneParams(parsed), cloneParams(merged), nil
+	return false
 }
 
 // containsCreatedByID reports whether a filter names createdById at any depth.

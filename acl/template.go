@@ -58,7 +58,9 @@ func fillTemplates(filter any, vars templateVars, timezone string) any {
 	flattenFilter(filter, "", &flat)
 	out := map[string]any{}
 	for _, e := range flat {
-		setPath(out, e.path, transformValue(e.value, e.path, vars, timezone))
+		if v, defined := transformValue(e.value, e.path, vars, timezone); defined {
+			setPath(out, e.path, v)
+		}
 	}
 	return resolveArrays(out)
 }
@@ -178,35 +180,37 @@ func resolveArrays(v any) any {
 	return v
 }
 
-func transformValue(value any, path string, vars templateVars, timezone string) any {
+// transformValue fills one flattened value; defined is false for
+// JavaScript's undefined, which drops the key.
+func transformValue(value any, path string, vars templateVars, timezone string) (any, bool) {
 	operator := path[strings.LastIndexByte(path, '.')+1:]
 	if !strings.HasPrefix(operator, "$") {
 		operator = ""
 	}
 	if s, ok := value.(string); ok {
 		if m := templatePattern.FindStringSubmatch(s); m != nil {
-			value = lookupVar(vars, strings.TrimSpace(m[1]))
+			key := strings.TrimSpace(m[1])
+			if key == "$nRole" {
+				// a function variable: it returns the current role, or undefined
+				if vars.role == "" {
+					return nil, false
+				}
+				value = vars.role
+			} else {
+				value = lookupVar(vars, key)
+			}
 		}
 	}
 	if dateOperators[operator] {
-		return withTimezone(value, timezone)
+		return withTimezone(value, timezone), true
 	}
-	return value
+	return value, true
 }
 
 func lookupVar(vars templateVars, key string) any {
 	root := map[string]any{"ctx": map[string]any{"state": vars.state}}
 	if vars.user != nil {
 		root["$user"] = vars.user
-	}
-	if key == "$nRole" || strings.HasPrefix(key, "$nRole.") {
-		if key == "$nRole" {
-			if vars.role == "" {
-				return nil
-			}
-			return vars.role
-		}
-		return nil
 	}
 	return valuesByPath(root, key)
 }

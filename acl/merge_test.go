@@ -1,0 +1,52 @@
+package acl
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// testdata/merge.json: request params merged with ACL params (templates
+// filled from the user and role) by the reference's resolvePermissionParams.
+func TestMergeMatchesReference(t *testing.T) {
+	raw, err := os.ReadFile("testdata/merge.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name     string
+		Raw      Params
+		ACL      Params
+		State    map[string]any
+		Expected json.RawMessage
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	s := New().snap.Load()
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			ctx := context.Background()
+			if user, ok := c.State["currentUser"].(map[string]any); ok {
+				ctx = WithUserRecord(ctx, user)
+			}
+			if role, ok := c.State["currentRole"].(string); ok {
+				ctx = WithRole(ctx, role)
+			}
+			aclParams, err := normalizeParams(c.ACL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			can := &CanResult{Role: "r", Resource: "posts", Action: "list", Params: aclParams}
+			_, _, merged, err := s.resolvePermissionParams(ctx, can, false, "posts", "list", c.Raw, nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.Marshal(merged)
+			if diff := jsonDiff(c.Expected, got); diff != "" {
+				t.Errorf("raw %v acl %v (-reference +got):\n%s", c.Raw, c.ACL, diff)
+			}
+		})
+	}
+}
