@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -235,6 +236,7 @@ func TestMiddlewareAllow(t *testing.T) {
 	})
 	t.Run("condition error is a 500, not a pass", func(t *testing.T) {
 		a := New()
+		a.SetLogger(slog.New(slog.DiscardHandler))
 		a.AllowFunc("users", []string{"login"}, func(context.Context) (bool, error) { return false, errors.New("db down") })
 		if code, _ := serve(a, "users", "login", ctx); code != http.StatusInternalServerError {
 			t.Fatalf("code %d", code)

@@ -136,9 +136,19 @@ func (d Decision) String() string {
 			fmt.Fprintf(&b, "; params %s", raw)
 		}
 	}
-	if d.Result != nil && len(d.Steps) > 1 {
-		raw, _ := json.Marshal(d.Result.Params)
-		fmt.Fprintf(&b, "\n  union of the allowing roles gives params %s", raw)
+	allowing := 0
+	for _, s := range d.Steps {
+		if s.Allowed {
+			allowing++
+		}
+	}
+	if d.Result != nil && allowing > 1 {
+		if len(d.Result.Params) == 0 {
+			b.WriteString("\n  the union of the allowing roles has no restrictions")
+		} else {
+			raw, _ := json.Marshal(d.Result.Params)
+			fmt.Fprintf(&b, "\n  the union of the allowing roles gives params %s", raw)
+		}
 	}
 	return b.String()
 }
