@@ -166,20 +166,6 @@ func (s *snapshot) roleAnswer(name string, args CanArgs, tr *trace) answer {
 		return ans
 	}
 
-	var snippetRule string
-	snippet := 0 // 1 allowed, -1 rejected, 0 no opinion
-	if p, hit := role.allowedSnippets.match(raw, args.Action); hit {
-		snippet, snippetRule = 1, p
-	} else if p, hit := role.rejectedSnippets.match(raw, args.Action); hit {
-		snippet, snippetRule = -1, p
-	}
-	if role.strategy == nil && snippet != 1 {
-		if tr != nil {
-			tr.add(RoleStep{Role: name, Outcome: OutcomeNoMatch, Strategy: role.strategyName, StrategyMissing: role.strategyName != "",
-				Snippet: role.snippetOf[snippetRule], Rule: snippetRule, SnippetRejected: snippet == -1})
-		}
-		return answer{}
-	}
 	var m strategyMatch
 	matched := false
 	strategyApplies := s.shared.strategyResources == nil
@@ -190,11 +176,23 @@ func (s *snapshot) roleAnswer(name string, args CanArgs, tr *trace) answer {
 		m, matched = role.strategy.match(args.Action)
 		matched = matched && m.allowed
 	}
+	// Snippets matter only when the strategy does not allow the action.
+	var snippetRule string
+	snippet := 0 // 1 allowed, -1 rejected, 0 no opinion
+	if !matched {
+		if p, hit := role.allowedSnippets.match(raw, args.Action); hit {
+			snippet, snippetRule = 1, p
+		} else if p, hit := role.rejectedSnippets.match(raw, args.Action); hit {
+			snippet, snippetRule = -1, p
+		}
+	}
 	if !matched && snippet != 1 {
 		if tr != nil {
-			tr.add(RoleStep{Role: name, Outcome: OutcomeNoMatch, Strategy: strategyLabel(role),
-				StrategyLimited: !strategyApplies,
-				Snippet:         role.snippetOf[snippetRule], Rule: snippetRule, SnippetRejected: snippet == -1})
+			step := RoleStep{Role: name, Outcome: OutcomeNoMatch, Strategy: strategyLabel(role),
+				Snippet: role.snippetOf[snippetRule], Rule: snippetRule, SnippetRejected: snippet == -1}
+			step.StrategyMissing = role.strategy == nil && role.strategyName != ""
+			step.StrategyLimited = role.strategy != nil && !strategyApplies
+			tr.add(step)
 		}
 		return answer{}
 	}

@@ -21,9 +21,9 @@ func TestMiddlewareDeniesWith403(t *testing.T) {
 	called := false
 	h := a.Middleware(MiddlewareOptions{Actions: fixedAction("posts", "destroy", nil)})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
 	for _, ctx := range []context.Context{
-		context.Background(),                        // anonymous, not defined
-		WithRole(context.Background(), "member"),    // no grant for destroy
-		WithRoles(context.Background()),             // an empty role list denies
+		context.Background(),                         // anonymous, not defined
+		WithRole(context.Background(), "member"),     // no grant for destroy
+		WithRoles(context.Background()),              // an empty role list denies
 		WithRoles(context.Background(), "ghost", ""), // unknown roles
 	} {
 		w := httptest.NewRecorder()

@@ -1,6 +1,10 @@
 package acl
 
-import "strings"
+import (
+	"slices"
+	"sort"
+	"strings"
+)
 
 // StrategyOptions describe what a role may do on every resource it has no
 // explicit grant for. Actions lists action names, optionally with a
@@ -32,7 +36,12 @@ type compiledStrategy struct {
 	name           string // empty for an inline strategy
 	allowAll       bool
 	allowConfigure bool
-	byAction       map[string]strategyMatch // keyed by the requested action name
+	byAction       []strategyEntry // keyed by the requested action name; short, so scanned
+}
+
+type strategyEntry struct {
+	action string
+	match  strategyMatch
 }
 
 // compileStrategy resolves every action name a request may use, aliases
@@ -62,7 +71,7 @@ func compileStrategy(name string, opts StrategyOptions, alias map[string]string)
 		}
 		entries[action] = m
 	}
-	cs.byAction = make(map[string]strategyMatch, len(entries))
+
 	resolve := func(a string) string {
 		if t, ok := alias[a]; ok {
 			return t
@@ -76,9 +85,10 @@ func compileStrategy(name string, opts StrategyOptions, alias map[string]string)
 	for a := range alias {
 		candidates = append(candidates, a)
 	}
-	for _, requested := range candidates {
+	sort.Strings(candidates)
+	for _, requested := range slices.Compact(candidates) {
 		if m, ok := entries[resolve(resolve(requested))]; ok {
-			cs.byAction[requested] = m
+			cs.byAction = append(cs.byAction, strategyEntry{requested, m})
 		}
 	}
 	return cs
@@ -88,6 +98,10 @@ func (cs *compiledStrategy) match(action string) (strategyMatch, bool) {
 	if cs.allowAll {
 		return strategyMatch{allowed: true, rule: "*"}, true
 	}
-	m, ok := cs.byAction[action]
-	return m, ok
+	for i := range cs.byAction {
+		if cs.byAction[i].action == action {
+			return cs.byAction[i].match, true
+		}
+	}
+	return strategyMatch{}, false
 }

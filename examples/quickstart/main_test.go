@@ -12,7 +12,15 @@ func TestQuickstartRuns(t *testing.T) {
 	if err := run(context.Background(), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "embedded SQLite 3.") {
-		t.Errorf("walkthrough does not report the database:\n%s", out.String())
+	for _, want := range []string{
+		"embedded SQLite 3.",
+		`"params":{"filter":{"status":"draft"},"whitelist":["title","body"]}`,
+		"snippet pm.users allows users:*",
+		`/api/comments:update as editor (user 7) -> 200 {"filter":{"$and":[{"title.$includes":"go"},{"createdById":7}]}}`,
+		"/api/posts:destroy as editor (user 7) -> 403",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("walkthrough lacks %q:\n%s", want, out.String())
+		}
 	}
 }
