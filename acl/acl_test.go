@@ -52,7 +52,7 @@ func wantJSON(t *testing.T, got any, want string) {
 func TestGetRole(t *testing.T) {
 	a := New()
 	r := mustDefine(t, a, RoleOptions{Name: "admin"})
-	got, ok := a.Role("admin")
+	got, ok := a.GetRole("admin")
 	if !ok || got != r {
 		t.Fatalf("Role(admin) = %p, %v; want %p", got, ok, r)
 	}

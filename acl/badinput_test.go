@@ -15,7 +15,7 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("Define with %q: %v, want ErrInvalidPath", path, err)
 			}
 		}
-		if _, ok := a.Role("r"); ok {
+		if _, ok := a.GetRole("r"); ok {
 			t.Error("a failed Define left a role behind")
 		}
 		r := mustDefine(t, a, RoleOptions{Name: "r"})
@@ -44,7 +44,7 @@ func TestBadInput(t *testing.T) {
 		for _, action := range []string{"list", "get"} {
 			wantJSON(t, a.Can(CanArgs{Role: "r", Resource: "posts", Action: action}), fmt.Sprintf(`{"role":"r","resource":"posts","action":%q}`, action))
 		}
-		r, _ := a.Role("r")
+		r, _ := a.GetRole("r")
 		wantJSON(t, r, `{"role":"r","actions":{"posts:list":{},"posts:get":{}},"snippets":[]}`)
 	})
 	t.Run("unknown strategy denies", func(t *testing.T) {

@@ -155,7 +155,7 @@ func runScenario(t *testing.T, in refScenario) refOutput {
 		}
 	}
 	for _, op := range in.Ops {
-		role, _ := a.Role(op.Role)
+		role, _ := a.GetRole(op.Role)
 		switch op.Op {
 		case "grant":
 			_ = role.GrantAction(op.Path, op.Params)
@@ -200,7 +200,7 @@ func runScenario(t *testing.T, in refScenario) refOutput {
 		out.Results = append(out.Results, raw)
 	}
 	for _, name := range a.Roles() {
-		role, _ := a.Role(name)
+		role, _ := a.GetRole(name)
 		raw, err := json.Marshal(role)
 		if err != nil {
 			t.Fatal(err)

@@ -68,8 +68,8 @@ func (a *ACL) Define(opts RoleOptions) (*Role, error) {
 	return r, nil
 }
 
-// Role returns a defined role.
-func (a *ACL) Role(name string) (*Role, bool) {
+// GetRole returns a defined role.
+func (a *ACL) GetRole(name string) (*Role, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r, ok := a.roles[name]

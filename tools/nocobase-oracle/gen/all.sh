@@ -1,0 +1,10 @@
+#!/bin/sh
+# Regenerates the Go reference corpora in acl/testdata from the reference
+# (run `npm ci` in tools/nocobase-oracle first).
+set -e
+cd "$(dirname "$0")"
+node spec.js
+node edge.js
+node random.js 400 20240611
+node merge_gen.js ../../../acl/testdata/merge.json
+node parse_gen.js ../../../acl/testdata/templates.json
