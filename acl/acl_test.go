@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,6 +15,18 @@ import (
 
 // Ports of the reference tests that are not plain can() scenarios (those
 // live in testdata/reference and run in TestReference).
+
+// loadJSON reads a testdata file into v.
+func loadJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
 
 func mustDefine(t *testing.T, a *ACL, opts RoleOptions) *Role {
 	t.Helper()

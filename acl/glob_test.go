@@ -1,40 +1,21 @@
 package acl
 
-import (
-	"encoding/json"
-	"os"
-	"testing"
-)
+import "testing"
 
 // testdata/minimatch.json holds [pattern, path, match] triples answered by
 // minimatch 5.1.9, the matcher NocoBase uses for snippets.
 func TestGlobMatchesMinimatch(t *testing.T) {
-	raw, err := os.ReadFile("testdata/minimatch.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []struct {
-		Pattern, Path string
-		Match         bool
-	}
 	var triples [][3]any
-	if err := json.Unmarshal(raw, &triples); err != nil {
-		t.Fatal(err)
-	}
+	loadJSON(t, "testdata/minimatch.json", &triples)
 	for _, c := range triples {
-		cases = append(cases, struct {
-			Pattern, Path string
-			Match         bool
-		}{c[0].(string), c[1].(string), c[2].(bool)})
-	}
-	for _, c := range cases {
-		g, err := compileGlob(c.Pattern)
+		pattern, path, want := c[0].(string), c[1].(string), c[2].(bool)
+		g, err := compileGlob(pattern)
 		if err != nil {
-			t.Errorf("compileGlob(%q): %v", c.Pattern, err)
+			t.Errorf("compileGlob(%q): %v", pattern, err)
 			continue
 		}
-		if got := g.match(c.Path); got != c.Match {
-			t.Errorf("%q matches %q = %v, minimatch says %v", c.Pattern, c.Path, got, c.Match)
+		if got := g.match(path); got != want {
+			t.Errorf("%q matches %q = %v, minimatch says %v", pattern, path, got, want)
 		}
 	}
 }

@@ -37,15 +37,20 @@ func assign(target, source map[string]any, strategies map[string]mergeFunc) map[
 			delete(out, k)
 		}
 	}
-	for k := range source {
-		apply(k)
+	eachKey(source, target, apply)
+	return out
+}
+
+// eachKey calls fn once for every key of a or b, a's keys first.
+func eachKey[M ~map[string]any](a, b M, fn func(string)) {
+	for k := range a {
+		fn(k)
 	}
-	for k := range target {
-		if _, seen := source[k]; !seen {
-			apply(k)
+	for k := range b {
+		if _, seen := a[k]; !seen {
+			fn(k)
 		}
 	}
-	return out
 }
 
 // deepMerge is the deepmerge package with arrays taken from the source, as
@@ -276,14 +281,7 @@ func mergeRoleParams(acc Params, accOwned bool, next Params) Params {
 			out[k] = v
 		}
 	}
-	for k := range acc {
-		merge(k)
-	}
-	for k := range next {
-		if _, seen := acc[k]; !seen {
-			merge(k)
-		}
-	}
+	eachKey(acc, next, merge)
 	return out
 }
 

@@ -1,19 +1,13 @@
 package acl
 
 import (
-	"context"
 	"encoding/json"
-	"os"
 	"testing"
 )
 
 // testdata/merge.json: request params merged with ACL params (templates
 // filled from the user and role) by the reference's resolvePermissionParams.
 func TestMergeMatchesReference(t *testing.T) {
-	raw, err := os.ReadFile("testdata/merge.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases []struct {
 		Name     string
 		Raw      Params
@@ -21,19 +15,11 @@ func TestMergeMatchesReference(t *testing.T) {
 		State    map[string]any
 		Expected json.RawMessage
 	}
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	loadJSON(t, "testdata/merge.json", &cases)
 	s := New().snap.Load()
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			ctx := context.Background()
-			if user, ok := c.State["currentUser"].(map[string]any); ok {
-				ctx = WithUserRecord(ctx, user)
-			}
-			if role, ok := c.State["currentRole"].(string); ok {
-				ctx = WithRole(ctx, role)
-			}
+			ctx := contextFromState(c.State)
 			aclParams, err := normalizeParams(c.ACL)
 			if err != nil {
 				t.Fatal(err)

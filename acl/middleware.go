@@ -267,40 +267,35 @@ func (s *snapshot) resolvePermissionParams(ctx context.Context, can *CanResult, 
 // needsTemplating reports whether fillTemplates may change a filter: it
 // has a {{ }} value, a dotted key to unfold, or a date operator.
 func needsTemplating(v any) bool {
-	switch x := v.(type) {
-	case string:
-		return strings.Contains(x, "{{")
-	case []any:
-		for _, e := range x {
-			if needsTemplating(e) {
-				return true
-			}
-		}
-	case map[string]any:
-		for k, e := range x {
-			if strings.Contains(k, ".") || dateOperators[k] || needsTemplating(e) {
-				return true
-			}
-		}
-	}
-	return false
+	return anyInFilter(v, func(k string) bool {
+		return strings.Contains(k, ".") || dateOperators[k]
+	}, func(s string) bool {
+		return strings.Contains(s, "{{")
+	})
 }
 
 // containsCreatedByID reports whether a filter names createdById at any depth.
 func containsCreatedByID(v any) bool {
+	return anyInFilter(v, func(k string) bool {
+		return k == "createdById" || strings.HasPrefix(k, "createdById.") || strings.HasPrefix(k, "createdById$")
+	}, nil)
+}
+
+// anyInFilter walks a filter and reports whether some key satisfies key or
+// some string value satisfies str (when str is set).
+func anyInFilter(v any, key func(string) bool, str func(string) bool) bool {
 	switch x := v.(type) {
+	case string:
+		return str != nil && str(x)
 	case []any:
 		for _, e := range x {
-			if containsCreatedByID(e) {
+			if anyInFilter(e, key, str) {
 				return true
 			}
 		}
 	case map[string]any:
 		for k, e := range x {
-			if k == "createdById" || strings.HasPrefix(k, "createdById.") || strings.HasPrefix(k, "createdById$") {
-				return true
-			}
-			if containsCreatedByID(e) {
+			if key(k) || anyInFilter(e, key, str) {
 				return true
 			}
 		}

@@ -3,7 +3,6 @@ package acl
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,10 +11,6 @@ import (
 // testdata/templates.json: filters filled by the reference's
 // parseJsonTemplate for a user, role and time zone.
 func TestTemplatesMatchReference(t *testing.T) {
-	raw, err := os.ReadFile("testdata/templates.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases []struct {
 		Name     string
 		Filter   map[string]any
@@ -23,25 +18,10 @@ func TestTemplatesMatchReference(t *testing.T) {
 		Timezone string
 		Expected json.RawMessage
 	}
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	loadJSON(t, "testdata/templates.json", &cases)
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			ctx := context.Background()
-			if user, ok := c.State["currentUser"].(map[string]any); ok {
-				ctx = WithUserRecord(ctx, user)
-			}
-			if role, ok := c.State["currentRole"].(string); ok {
-				ctx = WithRole(ctx, role)
-			}
-			if roles, ok := c.State["currentRoles"].([]any); ok {
-				var names []string
-				for _, r := range roles {
-					names = append(names, r.(string))
-				}
-				ctx = WithRoles(ctx, names...)
-			}
+			ctx := contextFromState(c.State)
 			got, _ := json.Marshal(fillTemplates(c.Filter, varsFrom(ctx), c.Timezone))
 			if diff := jsonDiff(c.Expected, got); diff != "" {
 				t.Errorf("filter %v tz %q (-reference +got):\n%s", c.Filter, c.Timezone, diff)
@@ -55,4 +35,23 @@ func TestTemplatesMatchReference(t *testing.T) {
 			}
 		})
 	}
+}
+
+// contextFromState builds a request context from a reference ctx.state.
+func contextFromState(state map[string]any) context.Context {
+	ctx := context.Background()
+	if user, ok := state["currentUser"].(map[string]any); ok {
+		ctx = WithUserRecord(ctx, user)
+	}
+	if role, ok := state["currentRole"].(string); ok {
+		ctx = WithRole(ctx, role)
+	}
+	if roles, ok := state["currentRoles"].([]any); ok {
+		var names []string
+		for _, r := range roles {
+			names = append(names, r.(string))
+		}
+		ctx = WithRoles(ctx, names...)
+	}
+	return ctx
 }
