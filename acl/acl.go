@@ -3,6 +3,7 @@ package acl
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 	"log/slog"
 	"slices"
 	"sync"
@@ -184,7 +185,7 @@ func (a *ACL) StrategyResources() ([]string, bool) {
 	if a.strategyResources == nil {
 		return nil, false
 	}
-	return sortedKeys(a.strategyResources), true
+	return jsonval.SortedKeys(a.strategyResources), true
 }
 
 // AppendStrategyResource adds one resource to the strategy resources,
@@ -232,11 +233,11 @@ func (a *ACL) BeforeGrantAction(listener func(*GrantEvent)) {
 // runGrantListenersLocked applies NocoBase's two built-in grant rules, then
 // the host's listeners.
 func (a *ACL) runGrantListenersLocked(ev *GrantEvent) error {
-	if truthy(ev.Params["own"]) {
-		ev.Params = Params(deepMerge(map[string]any(ev.Params), map[string]any(ownPredicate())).(map[string]any))
+	if jsonval.Truthy(ev.Params["own"]) {
+		ev.Params = Params(jsonval.DeepMerge(map[string]any(ev.Params), map[string]any(ownPredicate())).(map[string]any))
 	}
 	if target := a.resolveAliasLocked(ev.Action); target == "create" || target == "update" {
-		if fields, ok := ev.Params["fields"]; ok && truthy(fields) {
+		if fields, ok := ev.Params["fields"]; ok && jsonval.Truthy(fields) {
 			p := make(Params, len(ev.Params))
 			for k, v := range ev.Params {
 				if k != "fields" {

@@ -1,6 +1,10 @@
 package acl
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
+)
 
 // CanArgs ask whether a role (or the union of several roles) may run an
 // action on a resource. Role, when set, wins over Roles. RawResourceName is
@@ -98,10 +102,10 @@ func withoutEmpty(p Params) Params {
 		return nil
 	}
 	for _, v := range p {
-		if isEmpty(v) {
+		if jsonval.IsEmpty(v) {
 			out := make(Params, len(p))
 			for k, v := range p {
-				if !isEmpty(v) {
+				if !jsonval.IsEmpty(v) {
 					out[k] = v
 				}
 			}

@@ -1,5 +1,7 @@
 package acl
 
+import "github.com/gatehouse-dev/gatehouse/internal/jsonval"
+
 // AddFixedParams adds params that every permitted request for
 // resource:action gets, whatever its role: a filter that hides system rows,
 // say. Several mergers for one action fold in order (filters ANDed, field
@@ -46,7 +48,7 @@ func (a *ACL) evalFixedLocked() map[[2]string][]Params {
 
 // foldFixed folds fixed params the way NocoBase's FixedParamsManager does.
 func foldFixed(acc map[string]any, p Params) map[string]any {
-	return assign(acc, map[string]any(p), fixedParamsStrategies)
+	return jsonval.Assign(acc, map[string]any(p), fixedParamsStrategies)
 }
 
 // fixedParams returns the fixed params for resource:action: the general
@@ -84,5 +86,5 @@ func withFixed(params, fixed Params) Params {
 	if len(params) == 0 {
 		return fixed
 	}
-	return Params(assign(map[string]any(params), map[string]any(fixed), nil))
+	return Params(jsonval.Assign(map[string]any(params), map[string]any(fixed), nil))
 }

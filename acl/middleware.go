@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -254,7 +255,7 @@ func (s *snapshot) resolvePermissionParams(ctx context.Context, can *CanResult, 
 		params = cloneParams(params) // fixed params are the snapshot's
 	}
 	parsed = params
-	if filter, ok := params["filter"]; ok && truthy(filter) && needsTemplating(filter) {
+	if filter, ok := params["filter"]; ok && jsonval.Truthy(filter) && needsTemplating(filter) {
 		parsed = make(Params, len(params))
 		for k, v := range params {
 			parsed[k] = v

@@ -3,6 +3,7 @@ package acl
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 	"slices"
 	"sort"
 	"strings"
@@ -80,7 +81,7 @@ func (a *ACL) GetRole(name string) (*Role, bool) {
 func (a *ACL) Roles() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return sortedKeys(a.roles)
+	return jsonval.SortedKeys(a.roles)
 }
 
 // RemoveRole removes a role and reports whether it existed.
@@ -136,7 +137,7 @@ func (r *Role) grantLocked(path string, params Params) error {
 		return err
 	}
 	if fields, ok := ev.Params["fields"].([]any); ok && len(fields) > 0 {
-		ev.Params["fields"] = uniq(fields)
+		ev.Params["fields"] = jsonval.Uniq(fields)
 	}
 	resource, action = internName(resource), internName(action)
 	r.resources[resource] = struct{}{}
@@ -298,7 +299,7 @@ func (r *Role) ActionParams(path string) (Params, bool) {
 func (r *Role) Resources() []string {
 	r.acl.mu.Lock()
 	defer r.acl.mu.Unlock()
-	return sortedKeys(r.resources)
+	return jsonval.SortedKeys(r.resources)
 }
 
 // roleJSON is NocoBase's role.toJSON() shape.
@@ -345,12 +346,3 @@ type grantKey struct{ resource, action string }
 // internName returns the canonical copy of a resource or action name, so
 // that thousands of grants do not each keep their own.
 func internName(s string) string { return unique.Make(s).Value() }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -1,6 +1,7 @@
 package acl
 
 import (
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 	"log/slog"
 	"maps"
 )
@@ -130,12 +131,12 @@ func (a *ACL) compileRoleLocked(r *Role, s *shared) *compiledRole {
 		byResource[key.resource] = append(byResource[key.resource], key.action)
 	}
 	maxID := int32(-1)
-	for _, res := range sortedKeys(r.resources) {
+	for _, res := range jsonval.SortedKeys(r.resources) {
 		id := a.resourceIDLocked(res)
 		maxID = max(maxID, id)
 	}
 	cr.spans = make([]grantSpan, maxID+1)
-	for _, res := range sortedKeys(r.resources) {
+	for _, res := range jsonval.SortedKeys(r.resources) {
 		start := int32(len(cr.entries))
 		actions := byResource[res]
 		add := func(name, stored string) {
@@ -150,7 +151,7 @@ func (a *ACL) compileRoleLocked(r *Role, s *shared) *compiledRole {
 		for _, act := range actions {
 			add(act, act)
 		}
-		for _, alias := range sortedKeys(s.alias) {
+		for _, alias := range jsonval.SortedKeys(s.alias) {
 			target := s.alias[alias]
 			if _, exact := r.grants[grantKey{res, alias}]; exact {
 				continue

@@ -2,6 +2,7 @@ package acl
 
 import (
 	"context"
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ func varsFrom(ctx context.Context) templateVars {
 	}
 	var user map[string]any
 	if s.userSet {
-		if u, err := normalizeMap(s.user); err == nil {
+		if u, err := jsonval.NormalizeMap(s.user); err == nil {
 			user = u
 			state["currentUser"] = u
 		}
@@ -51,7 +52,7 @@ func varsFrom(ctx context.Context) templateVars {
 // nothing), dotted keys become nested objects, and date operator values get
 // the time zone.
 func fillTemplates(filter any, vars templateVars, timezone string) any {
-	if !truthy(filter) {
+	if !jsonval.Truthy(filter) {
 		return filter
 	}
 	var flat []flatEntry
@@ -99,7 +100,7 @@ func flattenFilter(v any, prefix string, out *[]flatEntry) {
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range jsonval.SortedKeys(x) {
 			visit(k, x[k])
 		}
 	case []any:
@@ -288,7 +289,7 @@ func withTimezone(value any, timezone string) any {
 		}
 		return x + timezone
 	}
-	if !truthy(value) {
+	if !jsonval.Truthy(value) {
 		return nil
 	}
 	return value

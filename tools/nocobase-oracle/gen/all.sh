@@ -8,3 +8,4 @@ node edge.js
 node random.js 400 20240611
 node merge_gen.js ../../../acl/testdata/merge.json
 node parse_gen.js ../../../acl/testdata/templates.json
+node assign_gen.js ../../../internal/jsonval/testdata/assign.json
