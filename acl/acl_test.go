@@ -470,3 +470,28 @@ func mustRegister(t *testing.T, a *ACL, name string, actions ...string) {
 		t.Fatal(err)
 	}
 }
+
+func TestContextAccessors(t *testing.T) {
+	ctx := context.Background()
+	if _, ok := CurrentRoles(ctx); ok {
+		t.Error("roles set on an empty context")
+	}
+	if _, ok := UserID(ctx); ok {
+		t.Error("user on an empty context")
+	}
+	ctx = WithUser(WithRoles(WithRole(ctx, "editor"), "a", "b"), 7)
+	roles, ok := CurrentRoles(ctx)
+	if !ok || len(roles) != 2 || roles[0] != "a" || CurrentRole(ctx) != "editor" {
+		t.Errorf("roles %v %v, role %q", roles, ok, CurrentRole(ctx))
+	}
+	roles[0] = "mutated"
+	if again, _ := CurrentRoles(ctx); again[0] != "a" {
+		t.Error("CurrentRoles hands out the context's slice")
+	}
+	if id, ok := UserID(ctx); !ok || id != 7 {
+		t.Errorf("UserID = %v, %v", id, ok)
+	}
+	if got := requestRoles(WithRole(context.Background(), "")); len(got) != 1 || got[0] != "anonymous" {
+		t.Errorf("empty role = %v", got)
+	}
+}

@@ -142,6 +142,7 @@ type Permission struct {
 	RawParams    Params
 	ParsedParams Params // the ACL params with templates filled in
 	MergedParams Params
+	setParams    func(Params)
 }
 
 // PermissionFrom returns the permission the middleware stored for the request.

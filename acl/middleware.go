@@ -22,6 +22,10 @@ type Action struct {
 	Name       string
 	Collection string
 	Params     Params
+	// SetParams, when set, receives the merged params of an allowed
+	// request, so that the router's handlers see them (NocoBase replaces
+	// ctx.action.params the same way).
+	SetParams func(Params)
 }
 
 // ActionSource reads the Action of a request. The resourcer provides one;
@@ -144,6 +148,7 @@ func (h *aclHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		RawResource: act.Resource,
 		Action:      act.Name,
 		RawParams:   act.Params,
+		setParams:   act.SetParams,
 	}
 	perm.Can = s.can(CanArgs{Roles: requestRoles(r.Context()), Resource: resource, Action: act.Name, RawResourceName: act.Resource}, nil)
 	r = r.WithContext(context.WithValue(r.Context(), permissionKey, perm))
@@ -202,6 +207,9 @@ func coreStep(s *snapshot, opts *MiddlewareOptions, next http.Handler) http.Hand
 			return
 		}
 		perm.RawParams, perm.ParsedParams, perm.MergedParams = raw, parsed, merged
+		if perm.setParams != nil {
+			perm.setParams(merged)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -51,7 +51,11 @@ func TestMiddlewareMergesParams(t *testing.T) {
 	}})
 	request := Params{"filter": Params{"status": "published"}, "fields": []string{"title", "body", "author"}}
 	var perm *Permission
-	h := a.Middleware(MiddlewareOptions{Actions: fixedAction("posts", "list", request)})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var routerParams Params
+	source := ActionSourceFunc(func(*http.Request) (Action, bool) {
+		return Action{Resource: "posts", Name: "list", Params: request, SetParams: func(p Params) { routerParams = p }}, true
+	})
+	h := a.Middleware(MiddlewareOptions{Actions: source})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		perm, _ = PermissionFrom(r.Context())
 	}))
 	ctx := WithUser(WithRole(context.Background(), "member"), 42)
@@ -60,6 +64,11 @@ func TestMiddlewareMergesParams(t *testing.T) {
 		t.Fatal("handler not reached")
 	}
 	wantJSON(t, perm.MergedParams, `{
+		"filter": {"$and": [{"status": "published"}, {"createdById": 42}]},
+		"fields": ["title"],
+		"appends": ["author"]
+	}`)
+	wantJSON(t, routerParams, `{
 		"filter": {"$and": [{"status": "published"}, {"createdById": 42}]},
 		"fields": ["title"],
 		"appends": ["author"]

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
+	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
 func main() {
@@ -67,21 +68,21 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "   %s\n", line)
 	}
 
-	fmt.Fprintf(out, "\n4. over HTTP: the middleware merges the ACL into the request's params\n")
-	h := a.Middleware(acl.MiddlewareOptions{Actions: acl.ActionSourceFunc(func(r *http.Request) (acl.Action, bool) {
-		resource, action, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/api/"), ":")
-		return acl.Action{Resource: resource, Name: action, Params: acl.Params{"filter": acl.Params{"title.$includes": "go"}}}, ok
-	})})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		perm, _ := acl.PermissionFrom(r.Context())
-		json.NewEncoder(w).Encode(perm.MergedParams)
-	}))
-	for _, c := range []struct {
-		role, path string
-	}{{"editor", "/api/comments:update"}, {"editor", "/api/posts:destroy"}} {
+	fmt.Fprintf(out, "\n4. over HTTP: resourcer routes /api/..., the ACL middleware checks and narrows the params\n")
+	api, err := newAPI(a)
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct{ role, method, target string }{
+		{"editor", http.MethodPut, "/api/comments/3?filter=%7B%22postId%22%3A1%7D"},
+		{"editor", http.MethodPost, "/api/posts:update/1"},
+		{"editor", http.MethodDelete, "/api/posts/1"},
+	} {
 		w := httptest.NewRecorder()
-		reqCtx := acl.WithUser(acl.WithRole(ctx, c.role), 7)
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, c.path, nil).WithContext(reqCtx))
-		fmt.Fprintf(out, "   %s as %s (user 7) -> %d %s", c.path, c.role, w.Code, w.Body.String())
+		req := httptest.NewRequest(c.method, c.target, nil)
+		req.Header.Set("X-Role", c.role)
+		api.ServeHTTP(w, req)
+		fmt.Fprintf(out, "   %-6s %-44s as %s -> %d %s", c.method, c.target, c.role, w.Code, w.Body.String())
 		if !strings.HasSuffix(w.Body.String(), "\n") {
 			fmt.Fprintln(out)
 		}
@@ -95,6 +96,7 @@ func newACL() (*acl.ACL, error) {
 	a := acl.New()
 	a.SetAvailableAction("view", acl.ActionOptions{Aliases: []string{"get", "list"}})
 	a.SetAvailableAction("update", acl.ActionOptions{})
+	a.SetAvailableAction("destroy", acl.ActionOptions{})
 	a.SetAvailableStrategy("member", acl.StrategyOptions{Actions: []string{"view", "update:own"}})
 	if err := a.RegisterSnippet(acl.Snippet{Name: "pm.users", Actions: []string{"users:*"}}); err != nil {
 		return nil, err
@@ -108,6 +110,45 @@ func newACL() (*acl.ACL, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// newAPI serves the ACL-checked resources under /api. The handlers echo
+// the params they were given: what a data layer would query with.
+func newAPI(a *acl.ACL) (http.Handler, error) {
+	rs := resourcer.New(resourcer.Options{Prefix: "/api"})
+	echo := resourcer.HandlerFunc(func(r *http.Request, ac *resourcer.ActionContext) (any, error) {
+		out := map[string]any{"filterByTk": ac.Params["filterByTk"], "filter": ac.Params["filter"]}
+		if w, ok := ac.Params["whitelist"]; ok {
+			out["whitelist"] = w
+		}
+		return out, nil
+	})
+	rs.RegisterActionHandlers(map[string]http.Handler{"list": echo, "get": echo, "update": echo, "destroy": echo})
+	// The ACL reads the action the resourcer routed to and hands back the
+	// params it allows: five lines of wiring, since neither package
+	// imports the other.
+	actions := acl.ActionSourceFunc(func(r *http.Request) (acl.Action, bool) {
+		ac, ok := resourcer.ActionFrom(r.Context())
+		if !ok {
+			return acl.Action{}, false
+		}
+		return acl.Action{Resource: ac.ResourceName, Name: ac.ActionName, Params: acl.Params(ac.Params),
+			SetParams: func(p acl.Params) { ac.Params = resourcer.Params(p) }}, true
+	})
+	if err := rs.Use(a.Middleware(acl.MiddlewareOptions{Actions: actions}), resourcer.UseOptions{Tag: "acl"}); err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"posts", "comments"} {
+		if _, err := rs.Define(resourcer.ResourceOptions{Name: name}); err != nil {
+			return nil, err
+		}
+	}
+	// The host's authentication: here the role comes from a header and
+	// every caller is user 7.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := acl.WithUser(acl.WithRole(r.Context(), r.Header.Get("X-Role")), 7)
+		rs.ServeHTTP(w, r.WithContext(ctx))
+	}), nil
 }
 
 // openSQLite opens a private in-memory database; one connection keeps it

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Regenerates the Go reference corpora in acl/testdata from the reference
+# Regenerates the Go reference corpora (acl/testdata, internal/jsonval/testdata,
+# resourcer/testdata) from the reference
 # (run `npm ci` in tools/nocobase-oracle first).
 set -e
 cd "$(dirname "$0")"
@@ -9,3 +10,4 @@ node random.js 400 20240611
 node merge_gen.js ../../../acl/testdata/merge.json
 node parse_gen.js ../../../acl/testdata/templates.json
 node assign_gen.js ../../../internal/jsonval/testdata/assign.json
+node resourcer_gen.js ../../../resourcer/testdata

@@ -1,0 +1,55 @@
+// Package resourcer is NocoBase's resourcer for net/http: resources and
+// their actions, NocoBase's URL grammar, params parsed from the query,
+// path and body and merged into each action's defaults, and middleware
+// ordered by Before/After constraints.
+//
+// # Resources and actions
+//
+// A resource is a collection ("posts") or an association ("posts.comments")
+// with actions. Actions carry a handler, their own middlewares and default
+// params; handlers registered with RegisterActionHandler ("list", or
+// "posts:list" for one resource) serve every resource defined afterwards:
+//
+//	rs := resourcer.New(resourcer.Options{Prefix: "/api"})
+//	rs.RegisterActionHandler("list", resourcer.HandlerFunc(
+//		func(r *http.Request, ac *resourcer.ActionContext) (any, error) {
+//			return store.List(r.Context(), ac.ResourceName, ac.Params)
+//		}))
+//	rs.Define(resourcer.ResourceOptions{Name: "posts"})
+//	mux.Handle("/api/", rs)
+//
+// # URLs
+//
+// The routes are NocoBase's: GET /api/posts lists, POST creates,
+// GET/PUT/PATCH/DELETE /api/posts/1 get, update and destroy, and
+// /api/posts/1/comments addresses the comments of post 1. The resource
+// type (hasOne, hasMany, belongsTo, belongsToMany) picks an association's
+// table. "posts:export" names an action outright, and
+// /resourcer/posts.comments:list names resource and action with no path
+// keys. ParseRequest exposes the grammar.
+//
+// # Params
+//
+// An action's params start from its defaults; the query string (qs-style:
+// filter is JSON, fields=a,b is a list), the route (filterByTk is the
+// path's index) and the body ("values") merge in with NocoBase's
+// strategies: filters ANDed, field lists intersected, appends united, sort
+// overwritten. Middlewares may narrow them further with
+// ActionContext.MergeParams; the ACL middleware replaces them with the
+// params it allows.
+//
+// # Order
+//
+// A request runs the Use middlewares (ordered by their tags and
+// Before/After), then the resource's middlewares, the action's (each
+// limited by Only/Except), the pre-action handlers, and the handler.
+// Handlers read the request's ActionContext with ActionFrom; HandlerFunc
+// lets them return data and have it written as {"data": ...}, errors as
+// {"errors":[{"message": ...}]} with their status.
+//
+// # Errors
+//
+// Unknown resources and actions answer 404 with NocoBase's messages ("posts
+// resource does not exist", "export action is not allowed"); a malformed
+// filter or body, 400; a body over Options.MaxBodyBytes, 413.
+package resourcer

@@ -1,0 +1,81 @@
+package resourcer
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+)
+
+// Response is what a HandlerFunc may return for full control of the reply:
+// NocoBase's {"data": ..., "meta": ...} with a status (200 when zero).
+type Response struct {
+	Status int
+	Data   any
+	Meta   map[string]any
+}
+
+// HandlerFunc adapts the usual shape of an action handler to http.Handler:
+// it reads the request's ActionContext and returns data, which is written
+// as {"data": data} (a *Response sets meta and status), or an error, which
+// is written as {"errors":[{"message": ...}]} with its status.
+type HandlerFunc func(r *http.Request, ac *ActionContext) (any, error)
+
+// ServeHTTP runs f for the request's action.
+func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ac, ok := ActionFrom(r.Context())
+	if !ok {
+		WriteError(w, r, notFound("no action for this request"))
+		return
+	}
+	data, err := f(r, ac)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if resp, ok := data.(*Response); ok {
+		WriteData(w, resp.Status, resp.Data, resp.Meta)
+		return
+	}
+	WriteData(w, http.StatusOK, data, nil)
+}
+
+// WriteData writes NocoBase's success shape: {"data": data} plus "meta"
+// when meta is not nil.
+func WriteData(w http.ResponseWriter, status int, data any, meta map[string]any) {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	body := struct {
+		Data any            `json:"data"`
+		Meta map[string]any `json:"meta,omitempty"`
+	}{data, meta}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		status, raw = http.StatusInternalServerError, errorBody("Internal server error")
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(raw)
+}
+
+// WriteError writes NocoBase's error shape, {"errors":[{"message": ...}]},
+// with the error's status (see StatusError). Server errors (500) are
+// logged and their details kept from the client.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := statusOf(err)
+	if status >= 500 {
+		logger := slog.Default()
+		if ac, ok := ActionFrom(r.Context()); ok && ac.logger != nil {
+			logger = ac.logger
+		}
+		logger.ErrorContext(r.Context(), "resourcer: action failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(errorBody(msg))
+}
+
+func errorBody(msg string) []byte {
+	raw, _ := json.Marshal(map[string]any{"errors": []map[string]string{{"message": msg}}})
+	return raw
+}

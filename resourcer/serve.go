@@ -1,0 +1,235 @@
+package resourcer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
+)
+
+// ActionContext is the action a request runs: which resource and action,
+// and the params merged from the action's defaults, the query string, the
+// path and the body. Middlewares may change Params (the ACL middleware
+// narrows them); the handler reads the result.
+type ActionContext struct {
+	// ResourceName is the full name: "posts", or "posts.comments".
+	ResourceName string
+	ActionName   string
+	// SourceID is the associated record's key in an association path
+	// (the 1 in /posts/1/comments).
+	SourceID string
+	Params   Params
+	Route    Route
+	Resource *Resource
+	logger   *slog.Logger
+}
+
+// MergeParams merges params into the action's, with the action strategies
+// overridden by strategies (filters ANDed, field lists intersected, ...).
+func (ac *ActionContext) MergeParams(params Params, strategies map[string]Strategy) {
+	s := actionStrategiesJSON
+	if len(strategies) > 0 {
+		s = make(map[string]jsonval.Strategy, len(actionStrategiesJSON)+len(strategies))
+		for k, f := range actionStrategiesJSON {
+			s[k] = f
+		}
+		for k, f := range strategies {
+			s[k] = f
+		}
+	}
+	normalized, err := jsonval.NormalizeMap(params)
+	if err != nil {
+		normalized = params
+	}
+	ac.Params = Params(jsonval.Assign(ac.Params, normalized, s))
+}
+
+type ctxKey struct{}
+
+// ActionFrom returns the action of the request the Resourcer is serving.
+func ActionFrom(ctx context.Context) (*ActionContext, bool) {
+	ac, ok := ctx.Value(ctxKey{}).(*ActionContext)
+	return ac, ok
+}
+
+// ServeHTTP routes a request to its resource's action and runs the
+// action's chain. Paths that address no resource or action answer 404 with
+// NocoBase's message; a bad query or body, 400; a body over the limit, 413.
+func (rs *Resourcer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reg := rs.snap.Load()
+	path := r.URL.EscapedPath()
+	opts := ParseOptions{Prefix: rs.opts.Prefix, Accessors: rs.opts.Accessors}
+	route, ok := ParseRequest(r.Method, path, opts)
+	if !ok {
+		if _, err := jsDecodeURI(path); err != nil {
+			WriteError(w, r, fmt.Errorf("%w: malformed percent-encoding in path", ErrBadRequest))
+			return
+		}
+		WriteError(w, r, notFound("Not Found"))
+		return
+	}
+	res, ok := reg.resources[route.Name()]
+	if !ok {
+		WriteError(w, r, notFound("%s resource does not exist", route.Name()))
+		return
+	}
+	if res.typ != TypeSingle {
+		opts.Type = res.typ
+		if route, ok = ParseRequest(r.Method, path, opts); !ok {
+			WriteError(w, r, notFound("Not Found"))
+			return
+		}
+	}
+	if route.ActionName == "" {
+		// NocoBase says "undefined action does not exist" here.
+		WriteError(w, r, notFound("%s %s has no action", r.Method, r.URL.Path))
+		return
+	}
+	act, err := reg.lookup(res, route.ActionName)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	chain, err := reg.chain(act)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	params, err := rs.requestParams(r, path, route, act)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	ac := &ActionContext{
+		ResourceName: route.Name(),
+		ActionName:   route.ActionName,
+		SourceID:     route.AssociatedIndex,
+		Params:       params,
+		Route:        route,
+		Resource:     res,
+		logger:       rs.opts.Logger,
+	}
+	chain.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ac)))
+}
+
+// requestParams merges, as NocoBase does, the action's defaults with the
+// query, the route's fields and the body: the body becomes "values", or is
+// spread into the params for /resourcer/ paths; a query filterByTk wins
+// over the path's index.
+func (rs *Resourcer) requestParams(r *http.Request, path string, route Route, act *action) (Params, error) {
+	query, err := ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	body, err := rs.readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	target := map[string]any(jsonval.Clone(map[string]any(act.params)).(map[string]any))
+	if route.HasResourceIndex() {
+		target["filterByTk"] = route.ResourceIndex
+	}
+	source := make(map[string]any, len(query)+6)
+	for k, v := range query {
+		source[k] = v
+	}
+	for k, v := range routeFields(route) {
+		source[k] = v
+	}
+	if _, ok := resourcerPath(mustDecodeURI(path)); ok {
+		if m, isMap := body.(map[string]any); isMap {
+			for k, v := range m {
+				source[k] = v
+			}
+		} else if l, isList := body.([]any); isList {
+			for i, v := range l {
+				source[fmt.Sprint(i)] = v
+			}
+		}
+	} else {
+		source["values"] = body
+	}
+	return Params(jsonval.Assign(target, source, actionStrategiesJSON)), nil
+}
+
+func mustDecodeURI(p string) string {
+	d, _ := jsDecodeURI(p)
+	return d
+}
+
+// routeFields are the parse results NocoBase spreads into the params.
+func routeFields(r Route) map[string]any {
+	m := make(map[string]any, 5)
+	if r.present&hasResourceName != 0 {
+		m["resourceName"] = r.ResourceName
+	}
+	if r.present&hasResourceIndex != 0 {
+		m["resourceIndex"] = r.ResourceIndex
+	}
+	if r.present&hasAssociatedName != 0 {
+		m["associatedName"] = r.AssociatedName
+	}
+	if r.present&hasAssociatedIndex != 0 {
+		m["associatedIndex"] = r.AssociatedIndex
+	}
+	if r.present&hasActionName != 0 {
+		m["actionName"] = r.ActionName
+	}
+	return m
+}
+
+// readBody reads a JSON or form body (an empty object when there is none,
+// as koa-bodyparser gives). Other content types are left unread for the
+// handler, as file uploads are.
+func (rs *Resourcer) readBody(r *http.Request) (any, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return map[string]any{}, nil
+	}
+	ct := r.Header.Get("Content-Type")
+	mt := ""
+	if ct != "" {
+		var err error
+		if mt, _, err = mime.ParseMediaType(ct); err != nil {
+			return nil, fmt.Errorf("%w: Content-Type %q: %v", ErrBadRequest, ct, err)
+		}
+	}
+	isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json") || (mt == "" && r.ContentLength != 0)
+	isForm := mt == "application/x-www-form-urlencoded"
+	if !isJSON && !isForm {
+		return map[string]any{}, nil
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, rs.opts.MaxBodyBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading body: %v", ErrBadRequest, err)
+	}
+	if int64(len(raw)) > rs.opts.MaxBodyBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, rs.opts.MaxBodyBytes)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw)) // handlers may read it again
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return map[string]any{}, nil
+	}
+	if isForm {
+		form, err := ParseQuery(string(raw))
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any(form), nil
+	}
+	var body any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&body); err != nil {
+		return nil, fmt.Errorf("%w: body is not valid JSON: %v", ErrBadRequest, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: body has data after its JSON value", ErrBadRequest)
+	}
+	return body, nil
+}
