@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -48,7 +47,7 @@ func ParseQuery(rawQuery string) (Params, error) {
 		params[e.key] = jsToGo(e.val)
 	}
 	if s, ok := params["filter"].(string); ok {
-		v, _, err := parseJSON(s)
+		v, _, err := parseJSON(s, false)
 		if err != nil {
 			return nil, &QueryError{Param: "filter", Err: err}
 		}
@@ -75,7 +74,7 @@ func smartParse(str string) any {
 	if s == "" || (s[0] != '{' && s[0] != '[') {
 		return str
 	}
-	v, keys, err := parseJSON(s)
+	v, keys, err := parseJSON(s, true)
 	if err != nil {
 		return str
 	}
@@ -814,18 +813,18 @@ func jsTrim(s string) string {
 // gives Infinity, which JSON writes as null). encoding/json refuses nesting
 // deeper than 10,000 levels, which JSON.parse would accept: such a filter is
 // an error here.
-func parseJSON(s string) (any, []string, error) {
+func parseJSON(s string, wantKeys bool) (any, []string, error) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if strings.TrimLeft(s[dec.InputOffset():], " \t\r\n") != "" {
 		return nil, nil, errors.New("unexpected data after the JSON value")
 	}
 	v = jsonNumbersToFloats(v)
-	if _, isObject := v.(map[string]any); !isObject {
+	if _, isObject := v.(map[string]any); !isObject || !wantKeys {
 		return v, nil, nil
 	}
 	return v, objectKeyOrder(s), nil
