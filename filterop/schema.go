@@ -1,0 +1,169 @@
+package filterop
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
+)
+
+// FieldType is what a filter may do with a field.
+type FieldType int
+
+// The field types, derived from the Go type of a model's field.
+const (
+	TypeOther FieldType = iota
+	TypeString
+	TypeNumber
+	TypeBool
+	TypeTime
+	TypeArray // a PostgreSQL array (bun:",array") or JSON array column
+	TypeJSON
+)
+
+// Field is a column a filter may name.
+type Field struct {
+	Name   string // the name filters use
+	Column string // the SQL column
+	Type   FieldType
+	Array  bool // a PostgreSQL array column
+	bun    *schema.Field
+}
+
+// Relation is an association a filter may traverse ("createdBy.nickname").
+type Relation struct {
+	Name   string
+	Schema *Schema
+	rel    *schema.Relation
+}
+
+// Schema is what a filter may name on one model: its fields and
+// associations. Build it once per model with SchemaFor.
+type Schema struct {
+	Table     string // SQL table name
+	Alias     string // the alias bun's queries give the table
+	fields    map[string]*Field
+	relations map[string]*Relation
+	dialect   schema.Dialect
+}
+
+// SchemaFor describes a bun model (a pointer to a struct, like
+// (*User)(nil)). A field is known by its column name and by its json tag;
+// an association by its Go field name and that name with a lower-case
+// first letter (CreatedBy, createdBy) and its json tag.
+func SchemaFor(db *bun.DB, model any) (*Schema, error) {
+	t := reflect.TypeOf(model)
+	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice) {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("filterop: SchemaFor wants a struct model, got %T", model)
+	}
+	return schemaFor(db.Dialect(), db.Table(t), map[*schema.Table]*Schema{}), nil
+}
+
+func schemaFor(d schema.Dialect, table *schema.Table, seen map[*schema.Table]*Schema) *Schema {
+	if s, ok := seen[table]; ok {
+		return s
+	}
+	s := &Schema{Table: table.Name, Alias: table.Alias, fields: map[string]*Field{}, relations: map[string]*Relation{}, dialect: d}
+	seen[table] = s
+	for _, f := range table.Fields {
+		field := &Field{Name: f.Name, Column: f.Name, Type: fieldType(f), bun: f}
+		_, field.Array = f.Tag.Options["array"]
+		for _, name := range fieldNames(f) {
+			if _, taken := s.fields[name]; !taken {
+				s.fields[name] = field
+			}
+		}
+	}
+	for goName, rel := range table.Relations {
+		r := &Relation{Name: lowerFirst(goName), rel: rel}
+		for _, name := range []string{goName, lowerFirst(goName), jsonName(rel.Field.StructField)} {
+			if name != "" && name != "-" {
+				s.relations[name] = r
+			}
+		}
+	}
+	// Relation schemas are built after the table's own, so that cycles
+	// (users -> createdBy -> users) share one Schema.
+	for _, r := range s.relations {
+		if r.Schema == nil {
+			r.Schema = schemaFor(d, r.rel.JoinTable, seen)
+		}
+	}
+	return s
+}
+
+func fieldNames(f *schema.Field) []string {
+	names := []string{f.Name}
+	if j := jsonName(f.StructField); j != "" && j != "-" && j != f.Name {
+		names = append(names, j)
+	}
+	return names
+}
+
+func jsonName(sf reflect.StructField) string {
+	tag, ok := sf.Tag.Lookup("json")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(tag, ",")
+	return name
+}
+
+func lowerFirst(s string) string {
+	for i, r := range s {
+		return string(unicode.ToLower(r)) + s[i+len(string(r)):]
+	}
+	return s
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func fieldType(f *schema.Field) FieldType {
+	if _, ok := f.Tag.Options["array"]; ok {
+		return TypeArray
+	}
+	t := f.IndirectType
+	if t == timeType || (t.Kind() == reflect.Struct && t.ConvertibleTo(timeType)) {
+		return TypeTime
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return TypeString
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return TypeNumber
+	case reflect.Bool:
+		return TypeBool
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return TypeOther
+		}
+		return TypeJSON
+	case reflect.Map, reflect.Struct, reflect.Interface:
+		return TypeJSON
+	}
+	return TypeOther
+}
+
+// Field returns the field a filter may call name.
+func (s *Schema) Field(name string) (*Field, bool) {
+	f, ok := s.fields[name]
+	return f, ok
+}
+
+// Relation returns the association a filter may call name.
+func (s *Schema) Relation(name string) (*Relation, bool) {
+	r, ok := s.relations[name]
+	return r, ok
+}
+
+// Dialect returns the name of the schema's SQL dialect ("sqlite", "pg").
+func (s *Schema) Dialect() string { return s.dialect.Name().String() }
