@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ type compiler struct {
 	tz         string
 	dialect    string
 	conditions int
-	aliases    int
+	aliases    int // association subqueries so far
 }
 
 func join(path, key string) string {
@@ -285,6 +286,9 @@ func (c *compiler) fill(path string, v any, depth int) (any, error) {
 		if !found {
 			return nil, errorf(path, ErrUnknownVariable, "{{ %s }} names no variable", name)
 		}
+		if l, ok := asList(val); ok {
+			return c.fill(path, l, depth+1) // checks its length and contents
+		}
 		return val, nil
 	case []any:
 		if len(x) > c.reg.Limits.MaxValues {
@@ -328,11 +332,18 @@ func (c *compiler) exists(path string, s *Schema, alias string, rel *Relation, i
 	if depth+1 > c.reg.Limits.MaxDepth {
 		return nil, errorf(path, ErrTooComplex, "nested deeper than %d levels", c.reg.Limits.MaxDepth)
 	}
+	c.conditions++
+	if c.conditions > c.reg.Limits.MaxConditions {
+		return nil, errorf(path, ErrTooComplex, "more than %d conditions", c.reg.Limits.MaxConditions)
+	}
 	c.aliases++
+	if c.aliases > c.reg.Limits.MaxAssociations {
+		return nil, errorf(path, ErrTooComplex, "more than %d association conditions", c.reg.Limits.MaxAssociations)
+	}
 	ra := fmt.Sprintf("%s__%s_%d", alias, rel.Name, c.aliases)
 	cond, err := c.object(path, rel.Schema, ra, inner, depth+1)
-	if err != nil {
-		return nil, err
+	if err != nil || cond == nil {
+		return nil, err // an empty association filter, like an empty filter, asks nothing
 	}
 	r := rel.rel
 	switch r.Type {
@@ -365,7 +376,8 @@ func pairs(aAlias string, a []*schema.Field, bAlias string, b []*schema.Field) E
 }
 
 // joinExprs joins conditions with AND or OR, each in parentheses; nil when
-// there are none.
+// there are none. The joins nest as a balanced tree, so that a long list
+// stays shallow (SQLite refuses expressions nested 1,000 deep).
 func joinExprs(sep string, parts []Expr) Expr {
 	kept := parts[:0:0]
 	for _, p := range parts {
@@ -373,17 +385,33 @@ func joinExprs(sep string, parts []Expr) Expr {
 			kept = append(kept, p)
 		}
 	}
-	parts = kept
+	return joinTree(sep, kept)
+}
+
+func joinTree(sep string, parts []Expr) Expr {
 	switch len(parts) {
 	case 0:
 		return nil
 	case 1:
 		return parts[0]
 	}
-	query := "(" + strings.Repeat("?)"+sep+"(", len(parts)-1) + "?)"
-	args := make([]any, len(parts))
-	for i, p := range parts {
-		args[i] = p
+	mid := len(parts) / 2
+	return SQL("(?)"+sep+"(?)", joinTree(sep, parts[:mid]), joinTree(sep, parts[mid:]))
+}
+
+// asList turns a typed slice from a variable ([]int64, []string) into the
+// []any operators read, keeping its elements' Go values.
+func asList(v any) ([]any, bool) {
+	if l, ok := v.([]any); ok {
+		return l, true
 	}
-	return SQL(query, args...)
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array || rv.Type().Elem().Kind() == reflect.Uint8 {
+		return nil, false
+	}
+	out := make([]any, rv.Len())
+	for i := range out {
+		out[i] = rv.Index(i).Interface()
+	}
+	return out, true
 }

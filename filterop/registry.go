@@ -46,10 +46,14 @@ type Limits struct {
 	MaxDepth      int // nesting of $and/$or/$not and associations
 	MaxConditions int // operator conditions in the whole filter
 	MaxValues     int // entries of one list value ($in, $between, ...)
+	// MaxAssociations caps the association conditions (each a correlated
+	// EXISTS subquery): PostgreSQL's planner and JIT slow down sharply, and
+	// uncancellably, past a few dozen of them in one query.
+	MaxAssociations int
 }
 
 // DefaultLimits are generous for any filter a person writes.
-var DefaultLimits = Limits{MaxDepth: 32, MaxConditions: 1000, MaxValues: 10000}
+var DefaultLimits = Limits{MaxDepth: 32, MaxConditions: 1000, MaxValues: 10000, MaxAssociations: 16}
 
 // Registry holds operators. The zero value is not usable; NewRegistry
 // returns one with the built-in operators. It is safe for concurrent use;

@@ -27,12 +27,16 @@ const (
 
 // Field is a column a filter may name.
 type Field struct {
-	Name   string // the name filters use
+	Name   string // the column name; filters may also use Key
 	Column string // the SQL column
+	Key    string // the name in JSON: the json tag, else the column name
 	Type   FieldType
 	Array  bool // a PostgreSQL array column
 	bun    *schema.Field
 }
+
+// Bun returns bun's description of the field (its Go type, value access).
+func (f *Field) Bun() *schema.Field { return f.bun }
 
 // Relation is an association a filter may traverse ("createdBy.nickname").
 type Relation struct {
@@ -47,8 +51,10 @@ type Schema struct {
 	Table     string // SQL table name
 	Alias     string // the alias bun's queries give the table
 	fields    map[string]*Field
+	ordered   []*Field // in the model's order
 	relations map[string]*Relation
 	dialect   schema.Dialect
+	table     *schema.Table
 }
 
 // SchemaFor describes a bun model (a pointer to a struct, like
@@ -63,6 +69,17 @@ func SchemaFor(db *bun.DB, model any) (*Schema, error) {
 	if t == nil || t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("filterop: SchemaFor wants a struct model, got %T", model)
 	}
+	return schemaOf(db, t)
+}
+
+// schemaOf turns bun's panic over a bad model (an m2m join model not
+// registered with db.RegisterModel, say) into an error.
+func schemaOf(db *bun.DB, t reflect.Type) (s *Schema, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("filterop: bun cannot describe %s: %v", t, r)
+		}
+	}()
 	return schemaFor(db.Dialect(), db.Table(t), map[*schema.Table]*Schema{}), nil
 }
 
@@ -70,16 +87,20 @@ func schemaFor(d schema.Dialect, table *schema.Table, seen map[*schema.Table]*Sc
 	if s, ok := seen[table]; ok {
 		return s
 	}
-	s := &Schema{Table: table.Name, Alias: table.Alias, fields: map[string]*Field{}, relations: map[string]*Relation{}, dialect: d}
+	s := &Schema{Table: table.Name, Alias: table.Alias, fields: map[string]*Field{}, relations: map[string]*Relation{}, dialect: d, table: table}
 	seen[table] = s
 	for _, f := range table.Fields {
-		field := &Field{Name: f.Name, Column: f.Name, Type: fieldType(f), bun: f}
+		field := &Field{Name: f.Name, Column: f.Name, Key: f.Name, Type: fieldType(f), bun: f}
+		if j := jsonName(f.StructField); j != "" && j != "-" {
+			field.Key = j
+		}
 		_, field.Array = f.Tag.Options["array"]
 		for _, name := range fieldNames(f) {
 			if _, taken := s.fields[name]; !taken {
 				s.fields[name] = field
 			}
 		}
+		s.ordered = append(s.ordered, field)
 	}
 	for goName, rel := range table.Relations {
 		r := &Relation{Name: lowerFirst(goName), rel: rel}
@@ -167,3 +188,37 @@ func (s *Schema) Relation(name string) (*Relation, bool) {
 
 // Dialect returns the name of the schema's SQL dialect ("sqlite", "pg").
 func (s *Schema) Dialect() string { return s.dialect.Name().String() }
+
+// Fields returns the model's fields in declaration order.
+func (s *Schema) Fields() []*Field { return s.ordered }
+
+// PKs returns the primary-key fields.
+func (s *Schema) PKs() []*Field {
+	var out []*Field
+	for _, f := range s.ordered {
+		if f.bun.IsPK {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Relations returns the associations, each once, by name.
+func (s *Schema) Relations() map[string]*Relation {
+	out := map[string]*Relation{}
+	for _, r := range s.relations {
+		out[r.Name] = r
+	}
+	return out
+}
+
+// GoName is the association's struct field, what bun's Relation() takes.
+func (r *Relation) GoName() string { return r.rel.Field.GoName }
+
+// ToMany reports whether the association holds a list.
+func (r *Relation) ToMany() bool {
+	return r.rel.Type == schema.HasManyRelation || r.rel.Type == schema.ManyToManyRelation
+}
+
+// Table returns bun's table of the model.
+func (s *Schema) BunTable() *schema.Table { return s.table }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/acl"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
+	"github.com/gatehouse-dev/gatehouse/resourcer/crud"
 )
 
 func main() {
@@ -68,21 +69,28 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "   %s\n", line)
 	}
 
-	fmt.Fprintf(out, "\n4. over HTTP: resourcer routes /api/..., the ACL middleware checks and narrows the params\n")
-	api, err := newAPI(a)
+	fmt.Fprintf(out, "\n4. over HTTP: resourcer routes /api/..., the ACL narrows the params, crud turns them into SQL\n")
+	api, err := newAPI(ctx, db, a)
 	if err != nil {
 		return err
 	}
-	for _, c := range []struct{ role, method, target string }{
-		{"editor", http.MethodPut, "/api/comments/3?filter=%7B%22postId%22%3A1%7D"},
-		{"editor", http.MethodPost, "/api/posts:update/1"},
-		{"editor", http.MethodDelete, "/api/posts/1"},
+	for _, c := range []struct{ method, target, body string }{
+		{http.MethodGet, "/api/posts?fields=id,title,status&sort=-id", ""},
+		{http.MethodPut, "/api/posts/2", `{"title":"Edited","status":"published"}`},
+		{http.MethodPut, "/api/posts/1", `{"title":"Edited"}`},
+		{http.MethodGet, `/api/posts/1?fields=title,status`, ""},
+		{http.MethodDelete, "/api/posts/1", ""},
 	} {
 		w := httptest.NewRecorder()
-		req := httptest.NewRequest(c.method, c.target, nil)
-		req.Header.Set("X-Role", c.role)
+		var body io.Reader
+		if c.body != "" {
+			body = strings.NewReader(c.body)
+		}
+		req := httptest.NewRequest(c.method, c.target, body)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Role", "editor")
 		api.ServeHTTP(w, req)
-		fmt.Fprintf(out, "   %-6s %-44s as %s -> %d %s", c.method, c.target, c.role, w.Code, w.Body.String())
+		fmt.Fprintf(out, "   %-6s %-39s %s\n      -> %d %s", c.method, c.target, c.body, w.Code, w.Body.String())
 		if !strings.HasSuffix(w.Body.String(), "\n") {
 			fmt.Fprintln(out)
 		}
@@ -102,6 +110,7 @@ func newACL() (*acl.ACL, error) {
 		return nil, err
 	}
 	if _, err := a.Define(acl.RoleOptions{Name: "editor", Strategy: "member", Actions: map[string]acl.Params{
+		"posts:view":   {},
 		"posts:update": {"fields": []string{"title", "body"}, "filter": acl.Params{"status": "draft"}},
 	}}); err != nil {
 		return nil, err
@@ -112,20 +121,28 @@ func newACL() (*acl.ACL, error) {
 	return a, nil
 }
 
-// newAPI serves the ACL-checked resources under /api. The handlers echo
-// the params they were given: what a data layer would query with.
-func newAPI(a *acl.ACL) (http.Handler, error) {
+// Post is the quickstart's one table.
+type Post struct {
+	bun.BaseModel `bun:"table:posts,alias:p"`
+	ID            int64  `bun:"id,pk,autoincrement" json:"id"`
+	Title         string `bun:"title" json:"title"`
+	Status        string `bun:"status" json:"status"`
+	CreatedByID   int64  `bun:"created_by_id" json:"createdById"`
+}
+
+// newAPI creates and fills the posts table and serves it under /api with
+// the default actions, the ACL middleware checking every request.
+func newAPI(ctx context.Context, db *bun.DB, a *acl.ACL) (http.Handler, error) {
+	if _, err := db.NewCreateTable().Model((*Post)(nil)).Exec(ctx); err != nil {
+		return nil, err
+	}
+	posts := []*Post{{Title: "Draft by 7", Status: "draft", CreatedByID: 7}, {Title: "Published by 8", Status: "published", CreatedByID: 8}}
+	if _, err := db.NewInsert().Model(&posts).Exec(ctx); err != nil {
+		return nil, err
+	}
 	rs := resourcer.New(resourcer.Options{Prefix: "/api"})
-	echo := resourcer.HandlerFunc(func(r *http.Request, ac *resourcer.ActionContext) (any, error) {
-		out := map[string]any{"filterByTk": ac.Params["filterByTk"], "filter": ac.Params["filter"]}
-		if w, ok := ac.Params["whitelist"]; ok {
-			out["whitelist"] = w
-		}
-		return out, nil
-	})
-	rs.RegisterActionHandlers(map[string]http.Handler{"list": echo, "get": echo, "update": echo, "destroy": echo})
 	// The ACL reads the action the resourcer routed to and hands back the
-	// params it allows: five lines of wiring, since neither package
+	// params it allows: a few lines of wiring, since neither package
 	// imports the other.
 	actions := acl.ActionSourceFunc(func(r *http.Request) (acl.Action, bool) {
 		ac, ok := resourcer.ActionFrom(r.Context())
@@ -138,10 +155,8 @@ func newAPI(a *acl.ACL) (http.Handler, error) {
 	if err := rs.Use(a.Middleware(acl.MiddlewareOptions{Actions: actions}), resourcer.UseOptions{Tag: "acl"}); err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"posts", "comments"} {
-		if _, err := rs.Define(resourcer.ResourceOptions{Name: name}); err != nil {
-			return nil, err
-		}
+	if _, err := crud.Define(rs, crud.Options{DB: db, Model: (*Post)(nil)}); err != nil {
+		return nil, err
 	}
 	// The host's authentication: here the role comes from a header and
 	// every caller is user 7.

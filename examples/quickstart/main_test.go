@@ -16,9 +16,11 @@ func TestQuickstartRuns(t *testing.T) {
 		"embedded SQLite 3.",
 		`"params":{"filter":{"status":"draft"},"whitelist":["title","body"]}`,
 		"snippet pm.users allows users:*",
-		`/api/comments/3?filter=%7B%22postId%22%3A1%7D as editor -> 200 {"data":{"filter":{"$and":[{"postId":1},{"createdById":7}]},"filterByTk":"3"}}`,
-		`/api/posts:update/1                          as editor -> 200 {"data":{"filter":{"status":"draft"},"filterByTk":"1","whitelist":["title","body"]}}`,
-		`/api/posts/1                                 as editor -> 403 {"errors":[{"message":"No permissions"}]}`,
+		`-> 200 {"data":[{"id":2,"status":"published","title":"Published by 8"},{"id":1,"status":"draft","title":"Draft by 7"}]`,
+		`PUT    /api/posts/2                            {"title":"Edited","status":"published"}
+      -> 404`,
+		`-> 200 {"data":{"createdById":7,"id":1,"status":"draft","title":"Edited"}}`,
+		`-> 403 {"errors":[{"message":"No permissions"}]}`,
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walkthrough lacks %q:\n%s", want, out.String())

@@ -1,0 +1,43 @@
+package crud_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
+	"github.com/gatehouse-dev/gatehouse/resourcer"
+	"github.com/gatehouse-dev/gatehouse/resourcer/crud"
+)
+
+// BenchmarkList lists one page of 1,000 posts on SQLite through the
+// resourcer: a filter, a sort, a page, the count for meta and JSON out.
+func BenchmarkList(b *testing.B) {
+	db := dbtest.SQLite(b)
+	ctx := context.Background()
+	if _, err := db.NewCreateTable().Model((*post)(nil)).Exec(ctx); err != nil {
+		b.Fatal(err)
+	}
+	posts := make([]*post, 1000)
+	for i := range posts {
+		posts[i] = &post{Title: fmt.Sprint("post ", i), Body: "body", Status: []string{"draft", "published"}[i%2], Views: i % 97, CreatedByID: int64(i%10 + 1)}
+	}
+	if _, err := db.NewInsert().Model(&posts).Exec(ctx); err != nil {
+		b.Fatal(err)
+	}
+	rs := resourcer.New(resourcer.Options{Prefix: "/api", Logger: slog.New(slog.DiscardHandler)})
+	if _, err := crud.Define(rs, crud.Options{DB: db, Model: (*post)(nil)}); err != nil {
+		b.Fatal(err)
+	}
+	target := `/api/posts?filter={"status":"published","views":{"$gt":10}}&sort=-views&page=2&pageSize=20`
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		rs.ServeHTTP(w, httptest.NewRequest("GET", target, nil))
+		if w.Code != 200 {
+			b.Fatal(w.Code, w.Body)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package crud
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+	"net/http"
+	"reflect"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/filterop"
+	"github.com/gatehouse-dev/gatehouse/resourcer"
+)
+
+// newRows returns a *[]*T for the model.
+func (r *Resource) newRows() reflect.Value {
+	return reflect.New(reflect.SliceOf(reflect.PointerTo(r.model)))
+}
+
+// scope returns the rows the action may touch: the params' filter (the
+// request's, ANDed with the ACL's) and, when given, filterByTk.
+func (r *Resource) scope(ctx context.Context, p resourcer.Params) (filter map[string]any, byKey bool, err error) {
+	filter = map[string]any{}
+	var parts []any
+	if f, ok := p["filter"]; ok && f != nil {
+		m, isMap := f.(map[string]any)
+		if !isMap {
+			return nil, false, badRequest("filter must be an object")
+		}
+		if len(m) > 0 {
+			parts = append(parts, m)
+		}
+	}
+	keys, byKey, err := r.pkValues(p)
+	if err != nil {
+		return nil, false, err
+	}
+	if byKey {
+		parts = append(parts, map[string]any{r.schema.PKs()[0].Column: map[string]any{"$in": keys}})
+	}
+	switch len(parts) {
+	case 0:
+	case 1:
+		filter = parts[0].(map[string]any)
+	default:
+		filter = map[string]any{"$and": parts}
+	}
+	return filter, byKey, nil
+}
+
+// selectQuery builds the SELECT for the action's scope and projection.
+func (r *Resource) selectQuery(ctx context.Context, db bun.IDB, rows any, filter map[string]any, pr *projection) (*bun.SelectQuery, error) {
+	q := db.NewSelect().Model(rows)
+	if pr != nil && pr.columns != nil {
+		q = q.Column(pr.columns...)
+	}
+	q, err := filterop.ApplyWith(r.filters, ctx, q, r.schema, filter)
+	if err != nil {
+		return nil, err
+	}
+	if pr != nil {
+		for _, rel := range pr.appends {
+			q = q.Relation(rel.GoName())
+		}
+	}
+	return q, nil
+}
+
+func (r *Resource) list(req *http.Request, ac *resourcer.ActionContext) (any, error) {
+	ctx := req.Context()
+	p := ac.Params
+	filter, _, err := r.scope(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := r.projection(p)
+	if err != nil {
+		return nil, err
+	}
+	order, err := r.orderBy(p)
+	if err != nil {
+		return nil, err
+	}
+	page, err := intParam(p, "page", 1)
+	if err != nil {
+		return nil, err
+	}
+	pageSize, err := intParam(p, "pageSize", r.opts.DefaultPageSize)
+	if err != nil {
+		return nil, err
+	}
+	pageSize = min(pageSize, r.opts.MaxPageSize)
+	rows := r.newRows()
+	q, err := r.selectQuery(ctx, r.db, rows.Interface(), filter, pr)
+	if err != nil {
+		return nil, err
+	}
+	q = applyOrder(q, order)
+	if !boolParam(p, "paginate", true) {
+		if err := q.Scan(ctx); err != nil {
+			return nil, r.dbError(ctx, err)
+		}
+		return records(r.schema, rows.Elem(), pr), nil
+	}
+	count, err := q.Limit(int64(pageSize)).Offset(int64((page - 1) * pageSize)).ScanAndCount(ctx)
+	if err != nil {
+		return nil, r.dbError(ctx, err)
+	}
+	return &resourcer.Response{
+		Data: records(r.schema, rows.Elem(), pr),
+		Meta: map[string]any{
+			"count":     count,
+			"page":      page,
+			"pageSize":  pageSize,
+			"totalPage": int(math.Ceil(float64(count) / float64(pageSize))),
+		},
+	}, nil
+}
+
+func (r *Resource) get(req *http.Request, ac *resourcer.ActionContext) (any, error) {
+	ctx := req.Context()
+	filter, _, err := r.scope(ctx, ac.Params)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := r.projection(ac.Params)
+	if err != nil {
+		return nil, err
+	}
+	order, err := r.orderBy(ac.Params)
+	if err != nil {
+		return nil, err
+	}
+	rows := r.newRows()
+	q, err := r.selectQuery(ctx, r.db, rows.Interface(), filter, pr)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyOrder(q, order).Limit(1).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, r.dbError(ctx, err)
+	}
+	if rows.Elem().Len() == 0 {
+		return nil, notFound("%s not found", r.name)
+	}
+	return record(r.schema, rows.Elem().Index(0), pr), nil
+}
+
+func (r *Resource) count(req *http.Request, ac *resourcer.ActionContext) (any, error) {
+	ctx := req.Context()
+	filter, _, err := r.scope(ctx, ac.Params)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.selectQuery(ctx, r.db, r.newRows().Interface(), filter, nil)
+	if err != nil {
+		return nil, err
+	}
+	n, err := q.Count(ctx)
+	if err != nil {
+		return nil, r.dbError(ctx, err)
+	}
+	return n, nil
+}
