@@ -40,6 +40,26 @@
 // # Limits
 //
 // Registry.Limits bound a filter's nesting, its number of conditions and
-// the length of a value list, so that a request cannot make the compiler or
-// the database do unbounded work.
+// the length of a value list and the number of association subqueries
+// (PostgreSQL's planner slows down sharply, and uncancellably, past a few
+// dozen correlated subqueries), so that a request cannot make the compiler
+// or the database do unbounded work.
+//
+// # Differences from NocoBase
+//
+// Where NocoBase's behaviour is unsafe or differs by database, filterop
+// picks one answer for both: a positive string operator given an empty
+// list matches nothing (NocoBase drops the condition, matching every row);
+// $notIn of an empty list matches every row; $like is case-sensitive and
+// $iLike case-insensitive on both databases; impossible dates
+// ("2024-02-30") are errors rather than rolled over; range brackets on
+// instants are honoured; values a column cannot hold ("abc" for a number)
+// are errors rather than database errors; an empty association filter
+// ({"comments": {}}) asks nothing.
+//
+// # Speed
+//
+// BenchmarkCompileFilter (10 conditions with $and/$or and an association,
+// parsed from JSON and written as SQL) takes about 56 µs and 356
+// allocations on the project's 2-core machines.
 package filterop
