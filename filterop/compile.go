@@ -210,7 +210,7 @@ func (c *compiler) key(parent string, s *Schema, alias, key string, v any, depth
 		return nil, errorf(path, ErrUnknownField, "%s is not an association of %s", head, s.Table)
 	}
 	f, ok := s.Field(head)
-	if !ok {
+	if !ok || f.Hidden {
 		return nil, errorf(path, ErrUnknownField, "%s has no field %s", s.Table, head)
 	}
 	column := bun.Ident(alias + "." + f.Column)

@@ -2,7 +2,10 @@ package filterop
 
 import (
 	"context"
+	"errors"
 	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
 )
 
 func TestLogicAndBasicOperators(t *testing.T) {
@@ -44,4 +47,28 @@ func TestLogicAndBasicOperators(t *testing.T) {
 		{"many-to-many", `{"tags.name":"sql"}`, []int64{2, 4}},
 		{"many-to-many and field", `{"tags.name":"go","views":{"$gt":1}}`, []int64{1}},
 	})
+}
+
+func TestHiddenFieldsCannotBeFiltered(t *testing.T) {
+	s := schemaOfPosts(t)
+	f, ok := s.Field("secret")
+	if !ok || !f.Hidden {
+		t.Fatalf("secret: %+v %v", f, ok)
+	}
+	for _, filter := range []string{`{"secret":"x"}`, `{"secret":{"$startsWith":"a"}}`, `{"$or":[{"secret.$ne":null}]}`} {
+		if _, err := Where(context.Background(), s, filter); !errors.Is(err, ErrUnknownField) {
+			t.Errorf("%s: %v, want ErrUnknownField", filter, err)
+		}
+	}
+}
+
+func schemaOfPosts(t *testing.T) *Schema {
+	t.Helper()
+	db := dbtest.SQLite(t)
+	db.RegisterModel((*testPostTag)(nil))
+	s, err := SchemaFor(db, (*testPost)(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

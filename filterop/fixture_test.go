@@ -32,6 +32,7 @@ type testPost struct {
 	CreatedBy     *testUser      `bun:"rel:belongs-to,join:created_by_id=id"`
 	CreatedAt     time.Time      `bun:"created_at,nullzero"`
 	Meta          map[string]any `bun:"meta,type:jsonb"`
+	Secret        string         `bun:"secret" json:"-"`
 	Comments      []*testComment `bun:"rel:has-many,join:id=post_id"`
 	Tags          []*testTag     `bun:"m2m:posts_tags,join:Post=Tag"`
 }

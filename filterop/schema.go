@@ -32,6 +32,9 @@ type Field struct {
 	Key    string // the name in JSON: the json tag, else the column name
 	Type   FieldType
 	Array  bool // a PostgreSQL array column
+	// Hidden fields (json:"-" or gatehouse:"hidden", like a password hash)
+	// may be written but never filtered, sorted on or returned.
+	Hidden bool
 	bun    *schema.Field
 }
 
@@ -94,6 +97,7 @@ func schemaFor(d schema.Dialect, table *schema.Table, seen map[*schema.Table]*Sc
 		if j := jsonName(f.StructField); j != "" && j != "-" {
 			field.Key = j
 		}
+		field.Hidden = jsonName(f.StructField) == "-" || hasOption(f.StructField.Tag.Get("gatehouse"), "hidden")
 		_, field.Array = f.Tag.Options["array"]
 		for _, name := range fieldNames(f) {
 			if _, taken := s.fields[name]; !taken {
@@ -135,6 +139,16 @@ func jsonName(sf reflect.StructField) string {
 	}
 	name, _, _ := strings.Cut(tag, ",")
 	return name
+}
+
+// hasOption reports whether a comma-separated tag lists opt.
+func hasOption(tag, opt string) bool {
+	for _, o := range strings.Split(tag, ",") {
+		if strings.TrimSpace(o) == opt {
+			return true
+		}
+	}
+	return false
 }
 
 func lowerFirst(s string) string {

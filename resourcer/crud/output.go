@@ -18,7 +18,7 @@ func record(s *filterop.Schema, v reflect.Value, pr *projection) map[string]any 
 	}
 	out := make(map[string]any, len(s.Fields()))
 	for _, f := range s.Fields() {
-		if !pr.wants(f.Key) {
+		if f.Hidden || !pr.wants(f.Key) {
 			continue
 		}
 		out[f.Key] = f.Bun().Value(v).Interface()

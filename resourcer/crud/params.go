@@ -71,7 +71,7 @@ func boolParam(p resourcer.Params, key string, def bool) bool {
 // field resolves a name a client used to a model field.
 func (r *Resource) field(name, param string) (*filterop.Field, error) {
 	f, ok := r.schema.Field(name)
-	if !ok {
+	if !ok || f.Hidden {
 		return nil, badRequest("%s: %s has no field %s", param, r.name, name)
 	}
 	return f, nil

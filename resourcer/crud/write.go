@@ -27,10 +27,30 @@ func (r *Resource) create(req *http.Request, ac *resourcer.ActionContext) (any, 
 	return record(r.schema, a.model, nil), nil
 }
 
+// HookColumns is implemented by models whose BeforeAppendModel hook fills
+// columns itself (users.Audit fills createdById and updatedById): crud
+// writes only the columns a request set, so it adds these.
+type HookColumns interface {
+	HookColumns(ctx context.Context, insert bool) []string
+}
+
+func hookColumns(ctx context.Context, model reflect.Value, insert bool, columns []string) []string {
+	h, ok := model.Interface().(HookColumns)
+	if !ok {
+		return columns
+	}
+	for _, c := range h.HookColumns(ctx, insert) {
+		if !slices.Contains(columns, c) {
+			columns = append(columns, c)
+		}
+	}
+	return columns
+}
+
 func (r *Resource) insert(ctx context.Context, db bun.IDB, a *assignment) error {
 	q := db.NewInsert().Model(a.model.Interface())
 	if len(a.columns)+len(a.nulls) > 0 {
-		q = q.Column(append(slices.Clone(a.columns), a.nulls...)...)
+		q = q.Column(hookColumns(ctx, a.model, true, append(slices.Clone(a.columns), a.nulls...))...)
 	}
 	for _, c := range a.nulls {
 		q = q.Value(c, "NULL")
@@ -112,8 +132,8 @@ func (r *Resource) updateKeys(ctx context.Context, db bun.IDB, keys []any, a *as
 	pkFilter := map[string]any{r.schema.PKs()[0].Column: map[string]any{"$in": keys}}
 	if len(a.columns)+len(a.nulls) > 0 {
 		q := db.NewUpdate().Model(a.model.Interface())
-		if len(a.columns) > 0 {
-			q = q.Column(a.columns...)
+		if cols := hookColumns(ctx, a.model, false, slices.Clone(a.columns)); len(cols) > 0 {
+			q = q.Column(cols...)
 		}
 		for _, c := range a.nulls {
 			q = q.Set("? = NULL", bun.Ident(c))
