@@ -14,7 +14,7 @@ import (
 // string, float64, bool and nil. Params given to the ACL may use any value
 // that encoding/json can marshal ([]string, int, nested Params, structs);
 // they are converted once, when granted.
-type Params map[string]any
+type Params = map[string]any
 
 // normalizeParams converts p into the JSON shape and returns a fresh copy
 // that shares nothing with p.

@@ -216,3 +216,10 @@ func (a *ACL) SnippetAllows(actionPath, snippetName string) (allowed, ok bool) {
 	}
 	return false, false
 }
+
+// RegisterSnippetPatterns is RegisterSnippet with plain arguments, for
+// packages that configure an ACL through a small interface of their own
+// (users.ACLPresets) and so cannot name Snippet.
+func (a *ACL) RegisterSnippetPatterns(name string, patterns []string) error {
+	return a.RegisterSnippet(Snippet{Name: name, Actions: patterns})
+}

@@ -41,7 +41,7 @@ func (r *Registry) Where(ctx context.Context, s *Schema, filter any) (Expr, erro
 	if err != nil || len(m) == 0 {
 		return nil, err
 	}
-	c := &compiler{reg: r, ops: *r.ops.Load(), ctx: ctx, vars: variablesFrom(ctx), tz: timezoneFrom(ctx), dialect: s.Dialect()}
+	c := &compiler{reg: r, ops: *r.ops.Load(), ctx: ctx, vars: VariablesFrom(ctx), tz: timezoneFrom(ctx), dialect: s.Dialect()}
 	return c.object("", s, s.Alias, m, 0)
 }
 

@@ -26,7 +26,9 @@ func WithTimezone(ctx context.Context, tz string) context.Context {
 	return context.WithValue(ctx, timezoneKey, tz)
 }
 
-func variablesFrom(ctx context.Context) Variables {
+// VariablesFrom returns the variables set with WithVariables, or nil;
+// operators that resolve paths themselves ($isVar) use it.
+func VariablesFrom(ctx context.Context) Variables {
 	v, _ := ctx.Value(variablesKey).(Variables)
 	return v
 }

@@ -4,4 +4,4 @@ package resourcer
 // filterByTk, fields, appends, except, sort, page, pageSize, values, and
 // anything a handler reads. Nested values are map[string]any, []any,
 // string, float64, bool or nil.
-type Params map[string]any
+type Params = map[string]any

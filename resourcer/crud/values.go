@@ -68,6 +68,9 @@ func (r *Resource) decodeValues(p resourcer.Params, forUpdate bool) (*assignment
 		if !allowed(f) {
 			continue
 		}
+		if f.Hidden && (values[k] == nil || values[k] == "") {
+			continue // an empty secret keeps the stored one (NocoBase's password field)
+		}
 		if forUpdate && f == pk {
 			return nil, badRequest("values.%s: the primary key cannot be changed", k)
 		}

@@ -1,0 +1,57 @@
+package users
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// Options configure CreateTables.
+type Options struct {
+	// UserModel is the user model when a host extends User (a pointer to a
+	// struct embedding users.User with bun:",extend"); User by default.
+	UserModel any
+}
+
+// RegisterModels registers the join models of the directory's many-to-many
+// relations with db. CreateTables calls it; a host that does not create
+// the tables calls it once at start-up, before querying.
+func RegisterModels(db *bun.DB) {
+	db.RegisterModel((*DepartmentUser)(nil))
+}
+
+// CreateTables creates the directory's tables and indexes if they do not
+// exist: users, departments, departmentsUsers, rolesUsers.
+func CreateTables(ctx context.Context, db *bun.DB, opts Options) error {
+	RegisterModels(db)
+	userModel := opts.UserModel
+	if userModel == nil {
+		userModel = (*User)(nil)
+	}
+	for _, m := range []any{userModel, (*Department)(nil), (*DepartmentUser)(nil), (*RoleUser)(nil)} {
+		if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
+			return fmt.Errorf("users: create table for %T: %w", m, err)
+		}
+	}
+	for _, m := range []any{userModel, (*Department)(nil)} {
+		if err := CreateAuditIndexes(ctx, db, m); err != nil {
+			return err
+		}
+	}
+	indexes := []struct {
+		model        any
+		name, column string
+	}{
+		{(*Department)(nil), "departments_parentId_idx", "parentId"},
+		{(*DepartmentUser)(nil), "departmentsUsers_departmentId_idx", "departmentId"},
+		{(*RoleUser)(nil), "rolesUsers_roleName_idx", "roleName"},
+		{userModel, "users_mainDepartmentId_idx", "mainDepartmentId"},
+	}
+	for _, ix := range indexes {
+		if _, err := db.NewCreateIndex().Model(ix.model).IfNotExists().Index(ix.name).Column(ix.column).Exec(ctx); err != nil {
+			return fmt.Errorf("users: index %s: %w", ix.name, err)
+		}
+	}
+	return nil
+}
