@@ -28,18 +28,46 @@ type Action struct {
 	SetParams func(Params)
 }
 
-// ActionSource reads the Action of a request. The resourcer provides one;
-// any func works through ActionSourceFunc. ok=false means the request
-// addresses no resource action, and the middleware lets it pass unchecked.
+// ActionSource tells the middleware which resource and action a request
+// runs, and its params; ok=false means the request addresses no action and
+// passes unchecked. It uses plain types so that a router can implement it
+// without importing acl: *resourcer.Resourcer does.
 type ActionSource interface {
-	RequestAction(r *http.Request) (Action, bool)
+	RequestAction(r *http.Request) (resource, action string, params map[string]any, ok bool)
 }
 
-// ActionSourceFunc adapts a func to ActionSource.
+// ParamsSetter is implemented by an ActionSource that wants the merged
+// params of an allowed request back, so that its handlers use them
+// (NocoBase replaces ctx.action.params the same way).
+type ParamsSetter interface {
+	SetRequestParams(r *http.Request, params map[string]any)
+}
+
+// ActionSourceFunc adapts a func returning an Action to ActionSource; the
+// Action's Collection and SetParams are honoured.
 type ActionSourceFunc func(r *http.Request) (Action, bool)
 
 // RequestAction calls f.
-func (f ActionSourceFunc) RequestAction(r *http.Request) (Action, bool) { return f(r) }
+func (f ActionSourceFunc) RequestAction(r *http.Request) (string, string, map[string]any, bool) {
+	a, ok := f(r)
+	return a.Resource, a.Name, a.Params, ok
+}
+
+// requestAction reads a request's Action from any ActionSource.
+func requestAction(src ActionSource, r *http.Request) (Action, bool) {
+	if f, ok := src.(ActionSourceFunc); ok {
+		return f(r)
+	}
+	resource, name, params, ok := src.RequestAction(r)
+	if !ok {
+		return Action{}, false
+	}
+	act := Action{Resource: resource, Name: name, Params: params}
+	if ps, ok := src.(ParamsSetter); ok {
+		act.SetParams = func(p Params) { ps.SetRequestParams(r, p) }
+	}
+	return act, true
+}
 
 // MiddlewareOptions configure Middleware.
 type MiddlewareOptions struct {
@@ -133,7 +161,7 @@ type builtChain struct {
 }
 
 func (h *aclHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	act, ok := h.opts.Actions.RequestAction(r)
+	act, ok := requestAction(h.opts.Actions, r)
 	if !ok {
 		h.next.ServeHTTP(w, r)
 		return

@@ -159,3 +159,26 @@ func TestMiddlewareRejectsBadRequestParams(t *testing.T) {
 		t.Errorf("body %s (%v)", w.Body, err)
 	}
 }
+
+// router is an ActionSource the way a router implements one: plain types,
+// and the merged params handed back through ParamsSetter.
+type router struct{ params map[string]any }
+
+func (rt *router) RequestAction(*http.Request) (string, string, map[string]any, bool) {
+	return "posts", "list", rt.params, true
+}
+
+func (rt *router) SetRequestParams(_ *http.Request, p map[string]any) { rt.params = p }
+
+func TestMiddlewareWithPlainActionSource(t *testing.T) {
+	a := New()
+	mustDefine(t, a, RoleOptions{Name: "anonymous", Actions: map[string]Params{"posts:list": {"filter": Params{"published": true}}}})
+	rt := &router{params: map[string]any{"filter": map[string]any{"id": 1}}}
+	h := a.Middleware(MiddlewareOptions{Actions: rt})(okHandler)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("status %d", w.Code)
+	}
+	wantJSON(t, rt.params, `{"filter":{"$and":[{"id":1},{"published":true}]}}`)
+}

@@ -35,8 +35,11 @@
 // path's index) and the body ("values") merge in with NocoBase's
 // strategies: filters ANDed, field lists intersected, appends united, sort
 // overwritten. Middlewares may narrow them further with
-// ActionContext.MergeParams; the ACL middleware replaces them with the
-// params it allows.
+// ActionContext.MergeParams. The Resourcer is itself the acl package's
+// ActionSource (RequestAction, SetRequestParams), so the ACL middleware is
+// wired with one line and replaces the params with the ones it allows:
+//
+//	rs.Use(a.Middleware(acl.MiddlewareOptions{Actions: rs}), resourcer.UseOptions{Tag: "acl"})
 //
 // # Order
 //

@@ -233,3 +233,23 @@ func (rs *Resourcer) readBody(r *http.Request) (any, error) {
 	}
 	return body, nil
 }
+
+// RequestAction reports the resource (its full name, "posts.comments" for
+// an association), action and params of the request the Resourcer is
+// serving. With SetRequestParams it lets a permission layer such as
+// acl.Middleware, added with Use, read and narrow the action without
+// either package importing the other.
+func (rs *Resourcer) RequestAction(r *http.Request) (resource, action string, params map[string]any, ok bool) {
+	ac, ok := ActionFrom(r.Context())
+	if !ok {
+		return "", "", nil, false
+	}
+	return ac.ResourceName, ac.ActionName, ac.Params, true
+}
+
+// SetRequestParams replaces the params of the request's action.
+func (rs *Resourcer) SetRequestParams(r *http.Request, params map[string]any) {
+	if ac, ok := ActionFrom(r.Context()); ok {
+		ac.Params = params
+	}
+}

@@ -271,6 +271,11 @@ func pwParseArgon2id(encoded string, pol pwPolicy) (pwArgon2id, error) {
 	if len(parts[4]) > maxB64 || len(parts[5]) > maxB64 {
 		return p, fmt.Errorf("%w: argon2id: salt or key longer than %d bytes", ErrUnknownHashFormat, pwArgon2MaxLen)
 	}
+	// encoding/base64 skips \r and \n even in strict mode, so a stored
+	// "hash\n" would verify; only the alphabet itself is accepted.
+	if !pwIsStdBase64(parts[4]) || !pwIsStdBase64(parts[5]) {
+		return p, fmt.Errorf("%w: argon2id: salt or key is not unpadded standard base64", ErrUnknownHashFormat)
+	}
 	salt, err := base64.RawStdEncoding.Strict().DecodeString(parts[4])
 	if err != nil {
 		return p, fmt.Errorf("%w: argon2id: salt: %v", ErrUnknownHashFormat, err)
@@ -384,6 +389,16 @@ func pwVerifyHex64(password, encoded string) (bool, error) {
 	shaOK := subtle.ConstantTimeCompare(sum[:], want)
 
 	return scryptOK|shaOK == 1, nil
+}
+
+func pwIsStdBase64(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 func pwIsHex(s string) bool {

@@ -23,6 +23,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/acl"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 	"github.com/gatehouse-dev/gatehouse/resourcer/crud"
+	"github.com/gatehouse-dev/gatehouse/users"
 )
 
 func main() {
@@ -95,6 +96,25 @@ func run(ctx context.Context, out io.Writer) error {
 			fmt.Fprintln(out)
 		}
 	}
+
+	fmt.Fprintf(out, "\n5. directory: the root user, installed once, never shows its password\n")
+	if err := users.CreateTables(ctx, db, users.Options{}); err != nil {
+		return err
+	}
+	settings := map[string]string{"INIT_ROOT_EMAIL": "root@example.com", "INIT_ROOT_PASSWORD": "change-me-now"}
+	root, err := users.InstallRoot(ctx, db, func(k string) (string, bool) { v, ok := settings[k]; return v, ok })
+	if err != nil {
+		return err
+	}
+	ok, err := users.VerifyPassword("change-me-now", root.Password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   stored as an argon2id hash: %v; password verifies: %v\n", strings.HasPrefix(root.Password, "$argon2id$"), ok)
+	asJSON, _ := json.Marshal(root)
+	fmt.Fprintf(out, "   as JSON: %s\n", asJSON)
+	clean := users.Desensitize(root)
+	fmt.Fprintf(out, "   Desensitize for logs: password %q, reset token %q\n", clean.Password, clean.ResetToken)
 	return nil
 }
 
@@ -127,7 +147,7 @@ type Post struct {
 	ID            int64  `bun:"id,pk,autoincrement" json:"id"`
 	Title         string `bun:"title" json:"title"`
 	Status        string `bun:"status" json:"status"`
-	CreatedByID   int64  `bun:"created_by_id" json:"createdById"`
+	users.Audit          // createdById, updatedById: filled from the request's user
 }
 
 // newAPI creates and fills the posts table and serves it under /api with
@@ -136,23 +156,16 @@ func newAPI(ctx context.Context, db *bun.DB, a *acl.ACL) (http.Handler, error) {
 	if _, err := db.NewCreateTable().Model((*Post)(nil)).Exec(ctx); err != nil {
 		return nil, err
 	}
-	posts := []*Post{{Title: "Draft by 7", Status: "draft", CreatedByID: 7}, {Title: "Published by 8", Status: "published", CreatedByID: 8}}
-	if _, err := db.NewInsert().Model(&posts).Exec(ctx); err != nil {
+	if _, err := db.NewInsert().Model(&Post{Title: "Draft by 7", Status: "draft"}).Exec(users.WithCurrentUser(ctx, 7)); err != nil {
+		return nil, err
+	}
+	if _, err := db.NewInsert().Model(&Post{Title: "Published by 8", Status: "published"}).Exec(users.WithCurrentUser(ctx, 8)); err != nil {
 		return nil, err
 	}
 	rs := resourcer.New(resourcer.Options{Prefix: "/api"})
-	// The ACL reads the action the resourcer routed to and hands back the
-	// params it allows: a few lines of wiring, since neither package
-	// imports the other.
-	actions := acl.ActionSourceFunc(func(r *http.Request) (acl.Action, bool) {
-		ac, ok := resourcer.ActionFrom(r.Context())
-		if !ok {
-			return acl.Action{}, false
-		}
-		return acl.Action{Resource: ac.ResourceName, Name: ac.ActionName, Params: acl.Params(ac.Params),
-			SetParams: func(p acl.Params) { ac.Params = resourcer.Params(p) }}, true
-	})
-	if err := rs.Use(a.Middleware(acl.MiddlewareOptions{Actions: actions}), resourcer.UseOptions{Tag: "acl"}); err != nil {
+	// The resourcer tells the ACL which action a request runs and takes
+	// the narrowed params back; neither package imports the other.
+	if err := rs.Use(a.Middleware(acl.MiddlewareOptions{Actions: rs}), resourcer.UseOptions{Tag: "acl"}); err != nil {
 		return nil, err
 	}
 	if _, err := crud.Define(rs, crud.Options{DB: db, Model: (*Post)(nil)}); err != nil {
@@ -162,7 +175,7 @@ func newAPI(ctx context.Context, db *bun.DB, a *acl.ACL) (http.Handler, error) {
 	// every caller is user 7.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := acl.WithUser(acl.WithRole(r.Context(), r.Header.Get("X-Role")), 7)
-		rs.ServeHTTP(w, r.WithContext(ctx))
+		rs.ServeHTTP(w, r.WithContext(users.WithCurrentUser(ctx, 7)))
 	}), nil
 }
 

@@ -12,6 +12,9 @@ func TestQuickstartRuns(t *testing.T) {
 	if err := run(context.Background(), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
+	if strings.Contains(out.String(), "change-me-now") || strings.Contains(out.String(), `"password"`) {
+		t.Errorf("the walkthrough shows a password:\n%s", out.String())
+	}
 	for _, want := range []string{
 		"embedded SQLite 3.",
 		`"params":{"filter":{"status":"draft"},"whitelist":["title","body"]}`,
@@ -19,8 +22,10 @@ func TestQuickstartRuns(t *testing.T) {
 		`-> 200 {"data":[{"id":2,"status":"published","title":"Published by 8"},{"id":1,"status":"draft","title":"Draft by 7"}]`,
 		`PUT    /api/posts/2                            {"title":"Edited","status":"published"}
       -> 404`,
-		`-> 200 {"data":{"createdById":7,"id":1,"status":"draft","title":"Edited"}}`,
+		`-> 200 {"data":{"createdById":7,"id":1,"status":"draft","title":"Edited","updatedById":7}}`,
 		`-> 403 {"errors":[{"message":"No permissions"}]}`,
+		"stored as an argon2id hash: true; password verifies: true",
+		`Desensitize for logs: password "", reset token ""`,
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walkthrough lacks %q:\n%s", want, out.String())
