@@ -16,6 +16,17 @@
 // or bulk; Timestamps does the same for createdAt and updatedAt.
 // CreateAuditIndexes indexes the audit columns.
 //
+// # Departments
+//
+// CreateDepartment, MoveDepartment and DeleteDepartment keep the tree's
+// isLeaf flags right, refuse to delete a department that still has
+// sub-departments or members, and refuse to move one under itself or its
+// descendants (two concurrent moves cannot together make a cycle: rows are
+// locked on PostgreSQL, writes serialised on SQLite). AddDepartmentMember,
+// RemoveDepartmentMember and SetMainDepartment keep each user's main
+// department one of their departments, defaulting to the first. Writing
+// the tables directly bypasses these rules.
+//
 // # Hidden fields and passwords
 //
 // Fields tagged gatehouse:"hidden" (User's password and resetToken) carry

@@ -35,7 +35,7 @@ func (*User) AfterUpdate(ctx context.Context, q *bun.UpdateQuery) error {
 		return nil
 	}
 	u := holder.directoryUser()
-	if !u.passwordChanged {
+	if u == nil || !u.passwordChanged { // Model((*User)(nil)) updates carry no struct
 		return nil
 	}
 	u.passwordChanged = false
@@ -46,7 +46,7 @@ func (*User) AfterUpdate(ctx context.Context, q *bun.UpdateQuery) error {
 	return inv.(Invalidator).InvalidateUser(ctx, u.ID)
 }
 
-// directoryUser finds the User in an extended model.
+// directoryUser finds the User in an extended model (nil for a nil model).
 func (u *User) directoryUser() *User { return u }
 
 // TokenStale reports whether a session token issued at issuedAt predates

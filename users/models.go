@@ -39,7 +39,16 @@ type User struct {
 	Timestamps
 	Audit
 
-	passwordChanged bool // set by BeforeAppendModel for AfterUpdate
+	passwordChanged bool   // set by BeforeAppendModel for AfterUpdate
+	storedPassword  string // the hash as loaded or last written: never hashed again
+}
+
+// AfterScanRow remembers the stored password hash, so that saving a loaded
+// user keeps a hash in an older format (NocoBase's scrypt, bcrypt) as it
+// is instead of hashing the hash.
+func (u *User) AfterScanRow(context.Context) error {
+	u.storedPassword = u.Password
+	return nil
 }
 
 // Department is a node of the department tree (an adjacency list).
@@ -96,12 +105,12 @@ func (u *User) BeforeAppendModel(ctx context.Context, query bun.Query) error {
 	}
 	switch query.(type) {
 	case *bun.InsertQuery, *bun.UpdateQuery:
-		if u.Password != "" && !IsPasswordHash(u.Password) {
+		if u.Password != "" && u.Password != u.storedPassword && !IsPasswordHash(u.Password) {
 			hash, err := HashPassword(u.Password)
 			if err != nil {
 				return err
 			}
-			u.Password = hash
+			u.Password, u.storedPassword = hash, hash
 			if _, isUpdate := query.(*bun.UpdateQuery); isUpdate {
 				u.PasswordChangeTz = time.Now().UnixMilli()
 				u.passwordChanged = true
@@ -123,7 +132,7 @@ func (u *User) HookColumns(ctx context.Context, insert bool) []string {
 	if insert {
 		return append(cols, "createdAt", "enabled")
 	}
-	if u.Password != "" {
+	if u.Password != "" && u.Password != u.storedPassword {
 		cols = append(cols, "passwordChangeTz")
 	}
 	return cols

@@ -10,7 +10,9 @@ type ACLConfig interface {
 
 // ACLPresets configures an ACL the way NocoBase's users plugin does: the
 // root user (id 1) cannot be destroyed, the users collection cannot be
-// dropped, a signed-in user may update their own profile and language,
+// dropped, a signed-in user may update their own profile and language
+// and change their own password (NocoBase allows that through its auth
+// plugin),
 // and the snippet pm.users grants every users action.
 func ACLPresets(a ACLConfig) error {
 	a.AddFixedParams("users", "destroy", func() map[string]any {
@@ -19,6 +21,6 @@ func ACLPresets(a ACLConfig) error {
 	a.AddFixedParams("collections", "destroy", func() map[string]any {
 		return map[string]any{"filter": map[string]any{"name.$ne": "users"}}
 	})
-	a.Allow("users", []string{"updateProfile", "updateLang"}, "loggedIn")
+	a.Allow("users", []string{"updateProfile", "updateLang", "changePassword"}, "loggedIn")
 	return a.RegisterSnippetPatterns("pm.users", []string{"users:*"})
 }

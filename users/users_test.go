@@ -345,3 +345,97 @@ func TestIsVarAndIsNotCurrentUser(t *testing.T) {
 		}
 	})
 }
+
+// TestLegacyHashesSurviveSaves loads a user whose password is in NocoBase's
+// scrypt format and saves it whole: the hash must stay as it is.
+func TestLegacyHashesSurviveSaves(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := setup(t, db)
+		const legacy = "0123456789abcdef" + "000000000000000000000000000000000000000000000000"
+		if _, err := db.NewInsert().Model(&users.User{Nickname: "old", Email: "old@x"}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.NewUpdate().Table("users").Set("password = ?", legacy).Where("email = 'old@x'").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var u users.User
+		if err := db.NewSelect().Model(&u).Where("email = 'old@x'").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		u.Nickname = "renamed"
+		if _, err := db.NewUpdate().Model(&u).WherePK().Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var after users.User
+		if err := db.NewSelect().Model(&after).Where("email = 'old@x'").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if after.Password != legacy || after.Nickname != "renamed" || after.PasswordChangeTz != 0 {
+			t.Errorf("after a whole-struct save: password %q, nickname %q, passwordChangeTz %d", after.Password, after.Nickname, after.PasswordChangeTz)
+		}
+	})
+}
+
+func TestCheckPasswordUpgradesOldHashes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := setup(t, db)
+		// SHA-256 of "secret", the reporting platform's format.
+		const sha = "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
+		if _, err := db.NewInsert().Model(&users.User{Nickname: "legacy", Email: "l@x"}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.NewUpdate().Table("users").Set("password = ?", sha).Where("email = 'l@x'").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var u users.User
+		if err := db.NewSelect().Model(&u).Where("email = 'l@x'").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := users.CheckPassword(ctx, db, &u, "wrong"); ok || err != nil {
+			t.Fatalf("wrong password: %v %v", ok, err)
+		}
+		if ok, err := users.CheckPassword(ctx, db, &u, "secret"); !ok || err != nil {
+			t.Fatalf("right password: %v %v", ok, err)
+		}
+		var after users.User
+		if err := db.NewSelect().Model(&after).Where("email = 'l@x'").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !users.IsPasswordHash(after.Password) || after.PasswordChangeTz != 0 {
+			t.Errorf("after sign-in: %q, passwordChangeTz %d", after.Password, after.PasswordChangeTz)
+		}
+		if ok, _ := users.CheckPassword(ctx, db, &after, "secret"); !ok {
+			t.Error("the upgraded hash does not verify")
+		}
+	})
+}
+
+// indexes.test.ts: audit columns are indexed.
+func TestAuditIndexes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := setup(t, db)
+		query := "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+		if db.Dialect().Name().String() == "pg" {
+			query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?"
+		}
+		for table, want := range map[string][]string{
+			"notes":       {"notes_createdById_idx", "notes_updatedById_idx"},
+			"users":       {"users_createdById_idx", "users_updatedById_idx", "users_mainDepartmentId_idx"},
+			"departments": {"departments_createdById_idx", "departments_updatedById_idx", "departments_parentId_idx"},
+		} {
+			var names []string
+			if err := db.NewRaw(query, table).Scan(ctx, &names); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range want {
+				found := false
+				for _, n := range names {
+					found = found || n == w
+				}
+				if !found {
+					t.Errorf("%s: no index %s among %v", table, w, names)
+				}
+			}
+		}
+	})
+}
