@@ -55,7 +55,7 @@ func BenchmarkCompileFilter(b *testing.B) {
 // SQLite database.
 func BenchmarkCompileAndQuery(b *testing.B) {
 	db := dbtest.SQLite(b)
-	s := fuzzSeed(b, db)
+	s := seed(b, db)
 	ctx := context.Background()
 	filter := []byte(benchFilter)
 	b.ReportAllocs()

@@ -73,7 +73,7 @@ var (
 )
 
 // seed creates the tables and rows on db and returns the Post schema.
-func seed(t *testing.T, db *bun.DB) *Schema {
+func seed(t testing.TB, db *bun.DB) *Schema {
 	t.Helper()
 	ctx := context.Background()
 	db.RegisterModel((*testPostTag)(nil))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
 )
@@ -42,7 +41,7 @@ func FuzzParseFilter(f *testing.F) {
 
 	// One seeded SQLite database per fuzzing process.
 	db := dbtest.SQLite(f)
-	s := fuzzSeed(f, db)
+	s := seed(f, db)
 	ctx := WithVariables(context.Background(), func(path string) (any, bool) {
 		switch path {
 		case "ctx.state.currentUser.id", "$user.id":
@@ -91,28 +90,3 @@ func FuzzParseFilter(f *testing.F) {
 	})
 }
 
-// fuzzSeed is seed for any testing.TB (fuzz targets and benchmarks).
-func fuzzSeed(tb testing.TB, db *bun.DB) *Schema {
-	tb.Helper()
-	ctx := context.Background()
-	db.RegisterModel((*testPostTag)(nil))
-	for _, m := range []any{(*testUser)(nil), (*testPost)(nil), (*testComment)(nil), (*testTag)(nil), (*testPostTag)(nil)} {
-		if _, err := db.NewCreateTable().Model(m).Exec(ctx); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	users := []*testUser{{ID: 1, Nickname: "ann", Email: "ann@example.com"}, {ID: 2, Nickname: "bob"}, {ID: 3, Nickname: "O'Brien"}}
-	comments := []*testComment{{PostID: 1, Body: "nice"}, {PostID: 1, Body: "spam"}, {PostID: 3, Body: "nice too"}}
-	tags := []*testTag{{ID: 1, Name: "go"}, {ID: 2, Name: "sql"}}
-	links := []*testPostTag{{PostID: 1, TagID: 1}, {PostID: 2, TagID: 1}, {PostID: 2, TagID: 2}, {PostID: 4, TagID: 2}}
-	for _, rows := range []any{&users, &seedPosts, &comments, &tags, &links} {
-		if _, err := db.NewInsert().Model(rows).Exec(ctx); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	s, err := SchemaFor(db, (*testPost)(nil))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}

@@ -1,6 +1,7 @@
 package filterop
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -236,3 +237,45 @@ func (r *Relation) ToMany() bool {
 
 // Table returns bun's table of the model.
 func (s *Schema) BunTable() *schema.Table { return s.table }
+
+// Set converts a JSON value to the field's Go type, through its JSON form
+// so that the model's own json and time handling apply, and stores it in
+// model (the struct, addressable). The error says what the field wants:
+// "want a whole number".
+func (f *Field) Set(model reflect.Value, v any) error {
+	t := f.bun.StructField.Type
+	dst := reflect.New(t)
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, dst.Interface()); err != nil {
+		return fmt.Errorf("want %s", describeType(t))
+	}
+	model.FieldByIndex(f.bun.Index).Set(dst.Elem())
+	return nil
+}
+
+// describeType names what a Go type accepts, for error messages.
+func describeType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == timeType:
+		return "a date-time (RFC 3339)"
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "a whole number"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return "a number"
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
+		return "an object"
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		return "a list"
+	}
+	return t.String()
+}

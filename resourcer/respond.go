@@ -79,3 +79,12 @@ func errorBody(msg string) []byte {
 	raw, _ := json.Marshal(map[string]any{"errors": []map[string]string{{"message": msg}}})
 	return raw
 }
+
+// PageMeta is NocoBase's list meta: {count, page, pageSize, totalPage}.
+func PageMeta(count int64, page, pageSize int) map[string]any {
+	totalPage := int64(0)
+	if pageSize > 0 {
+		totalPage = (count + int64(pageSize) - 1) / int64(pageSize)
+	}
+	return map[string]any{"count": count, "page": page, "pageSize": pageSize, "totalPage": totalPage}
+}

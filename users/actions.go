@@ -3,7 +3,6 @@ package users
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -216,45 +214,13 @@ func lookup(values map[string]any, f *filterop.Field) (any, bool) {
 	return v, ok
 }
 
-// setField converts a JSON value to the field's Go type through its JSON
-// form and stores it in the model; it reports whether the value is empty.
+// setField stores a JSON value in the model's field and reports whether
+// the value is empty.
 func setField(model reflect.Value, f *filterop.Field, v any) (empty bool, err error) {
-	bf := f.Bun()
-	dst := reflect.New(bf.StructField.Type)
-	raw, err := json.Marshal(v)
-	if err != nil {
+	if err := f.Set(model.Elem(), v); err != nil {
 		return false, statusError(http.StatusBadRequest, "values.%s: %v", f.Key, err)
 	}
-	if err := json.Unmarshal(raw, dst.Interface()); err != nil {
-		return false, statusError(http.StatusBadRequest, "values.%s: want %s", f.Key, describe(bf.StructField.Type))
-	}
-	model.Elem().FieldByIndex(bf.Index).Set(dst.Elem())
-	return dst.Elem().IsZero(), nil
-}
-
-func describe(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Map, reflect.Struct:
-		if t == reflect.TypeFor[time.Time]() {
-			return "a date-time (RFC 3339)"
-		}
-		return "an object"
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	}
-	return t.String()
+	return model.Elem().FieldByIndex(f.Bun().Index).IsZero(), nil
 }
 
 // update writes columns of the user m, with the columns its hook fills,
@@ -443,12 +409,7 @@ func (a *actions) listExcludeRole(r *http.Request, ac *resourcer.ActionContext) 
 	}
 	return &resourcer.Response{
 		Data: Desensitize(rows.Elem().Interface()),
-		Meta: map[string]any{
-			"count":     count,
-			"page":      page,
-			"pageSize":  pageSize,
-			"totalPage": int(math.Ceil(float64(count) / float64(pageSize))),
-		},
+		Meta: resourcer.PageMeta(count, page, pageSize),
 	}, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
 	"net/http"
 	"reflect"
 
@@ -110,12 +109,7 @@ func (r *Resource) list(req *http.Request, ac *resourcer.ActionContext) (any, er
 	}
 	return &resourcer.Response{
 		Data: records(r.schema, rows.Elem(), pr),
-		Meta: map[string]any{
-			"count":     count,
-			"page":      page,
-			"pageSize":  pageSize,
-			"totalPage": int(math.Ceil(float64(count) / float64(pageSize))),
-		},
+		Meta: resourcer.PageMeta(count, page, pageSize),
 	}, nil
 }
 

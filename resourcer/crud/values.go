@@ -1,8 +1,6 @@
 package crud
 
 import (
-	"encoding/json"
-	"fmt"
 	"reflect"
 	"slices"
 	"sort"
@@ -81,52 +79,10 @@ func (r *Resource) decodeValues(p resourcer.Params, forUpdate bool) (*assignment
 			a.nulls = append(a.nulls, f.Column)
 			continue
 		}
-		if err := setField(a.model.Elem(), f, values[k]); err != nil {
+		if err := f.Set(a.model.Elem(), values[k]); err != nil {
 			return nil, badRequest("values.%s: %v", k, err)
 		}
 		a.columns = append(a.columns, f.Column)
 	}
 	return a, nil
-}
-
-// setField converts a JSON value to the field's Go type through its JSON
-// form, so the model's own json and time handling apply.
-func setField(model reflect.Value, f *filterop.Field, v any) error {
-	bf := f.Bun()
-	dst := reflect.New(bf.StructField.Type)
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, dst.Interface()); err != nil {
-		var te *json.UnmarshalTypeError
-		if errorsAs(err, &te) {
-			return fmt.Errorf("want %s, got %s", describe(bf.StructField.Type), te.Value)
-		}
-		return fmt.Errorf("want %s: %v", describe(bf.StructField.Type), err)
-	}
-	fv := model.FieldByIndex(bf.Index)
-	fv.Set(dst.Elem())
-	return nil
-}
-
-func describe(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	if t.String() == "time.Time" {
-		return "a date-time (RFC 3339)"
-	}
-	return t.String()
 }
