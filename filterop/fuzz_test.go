@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-
 	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
 )
 
@@ -89,4 +88,3 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
-
