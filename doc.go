@@ -8,16 +8,15 @@
 //
 //	acl/             roles, strategies, grants, snippets, allow conditions,
 //	                 fixed params, Can, Explain, net/http Middleware
-//	acl/aclstore/    roles persisted with bun; live reload across instances
 //	resourcer/       resources and actions over net/http, NocoBase URL grammar
 //	resourcer/crud/  default list/get/create/update/destroy actions over bun
 //	filterop/        NocoBase filter JSON compiled to SQL for SQLite and PostgreSQL
 //	users/           users and departments on bun, passwords, ACL presets
-//	datasync/        directory synchronisation: push API, CSV, SQL, LDAP sources
 //	examples/        runnable programs; start with examples/quickstart
 //
-// Packages appear here as they land; the README's status table says which
-// work today.
+// Directory synchronisation (datasync) and roles stored in the database
+// (acl/aclstore) are planned; the README's status table says what works
+// today.
 //
 // # Wiring
 //
@@ -27,8 +26,10 @@
 // something from another (users offering ACL presets, say) declares the
 // one-method interface it needs, which the other's type happens to satisfy.
 // A host service therefore builds an acl.ACL, a resourcer, the directory on
-// its *bun.DB, and joins them with one middleware chain; examples/server is
-// that host in full.
+// its *bun.DB, and joins them with one middleware chain: the resourcer is
+// the ACL middleware's ActionSource, crud compiles the ACL's params to SQL
+// with filterop, and users plugs its operators and ACL presets in.
+// examples/quickstart is such a host.
 //
 // Every package that touches SQL runs on SQLite and PostgreSQL through bun
 // and is tested on both.
