@@ -38,9 +38,5 @@ func cloneParams(p Params) Params {
 	if p == nil {
 		return nil
 	}
-	out := make(Params, len(p))
-	for k, v := range p {
-		out[k] = jsonval.Clone(v)
-	}
-	return out
+	return jsonval.Clone(p).(map[string]any)
 }

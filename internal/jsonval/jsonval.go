@@ -12,6 +12,7 @@ package jsonval
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -113,15 +114,23 @@ func NormalizeMap(m map[string]any) (map[string]any, error) {
 func Clone(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = Clone(e)
+		// maps.Clone copies the table whole, cheaper than re-inserting;
+		// only nested containers are then replaced.
+		out := maps.Clone(x)
+		for k, e := range out {
+			switch e.(type) {
+			case map[string]any, []any:
+				out[k] = Clone(e)
+			}
 		}
 		return out
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = Clone(e)
+		out := slices.Clone(x)
+		for i, e := range out {
+			switch e.(type) {
+			case map[string]any, []any:
+				out[i] = Clone(e)
+			}
 		}
 		return out
 	}
