@@ -65,7 +65,7 @@
 //	BenchmarkCanGrant         ~80 ns/op     0 allocs
 //	BenchmarkCanGrantParams   ~1.2 µs/op    7 allocs (792 B: the caller's copy of the params)
 //	BenchmarkCanStrategy      ~95 ns/op     0 allocs
-//	BenchmarkCanSnippet       ~1.1 µs/op    5 allocs (the fixed params' copy)
+//	BenchmarkCanSnippet       ~0.9 µs/op    5 allocs (the fixed params' copy)
 //	BenchmarkCanDeny          ~60 ns/op     0 allocs
 //	BenchmarkCanUnion3        ~4 µs/op      19 allocs
 //	BenchmarkCanParallel      ~36 ns/op     (2 goroutines: ≈2.2× one core)
