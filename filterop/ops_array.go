@@ -204,13 +204,20 @@ func arrayValues(c *Cond) ([]arrayElem, error) {
 	return out, nil
 }
 
+// arrayOperands reads how the field stores its array and the operator's
+// values.
+func arrayOperands(c *Cond) (arrayStore, []arrayElem, error) {
+	store, err := arrayStorage(c)
+	if err != nil {
+		return store, nil, err
+	}
+	vals, err := arrayValues(c)
+	return store, vals, err
+}
+
 func opAnyOf(none bool) OperatorFunc {
 	return func(c *Cond) (Expr, error) {
-		store, err := arrayStorage(c)
-		if err != nil {
-			return nil, err
-		}
-		vals, err := arrayValues(c)
+		store, vals, err := arrayOperands(c)
 		if err != nil {
 			return nil, err
 		}
@@ -263,11 +270,7 @@ func opAnyOf(none bool) OperatorFunc {
 
 func opArrayMatch(not bool) OperatorFunc {
 	return func(c *Cond) (Expr, error) {
-		store, err := arrayStorage(c)
-		if err != nil {
-			return nil, err
-		}
-		vals, err := arrayValues(c)
+		store, vals, err := arrayOperands(c)
 		if err != nil {
 			return nil, err
 		}
