@@ -1,6 +1,7 @@
 package resourcer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -32,6 +33,8 @@ type StatusError struct {
 	Status  int
 	Message string // shown to the client; Err's text when empty
 	Err     error
+	// Header is added to the response (e.g. Retry-After on a 503).
+	Header http.Header
 }
 
 func (e *StatusError) Error() string {
@@ -46,8 +49,14 @@ func (e *StatusError) Unwrap() error { return e.Err }
 // HTTPStatus reports the status the error answers with.
 func (e *StatusError) HTTPStatus() int { return e.Status }
 
+// StatusClientClosedRequest answers a request whose client went away
+// before the answer was ready (nginx's 499): nobody reads it, and it is no
+// server error.
+const StatusClientClosedRequest = 499
+
 // statusOf picks the status for an error: its own HTTPStatus() or
-// StatusCode(), 400 for query errors, 413, 404, else 500.
+// StatusCode(), 400 for query errors, 413, 404, 499 for a request its
+// client cancelled, 503 for work that ran out of time, else 500.
 func statusOf(err error) (int, string) {
 	var se *StatusError
 	if errors.As(err, &se) {
@@ -72,6 +81,10 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound, err.Error()
+	case errors.Is(err, context.Canceled):
+		return StatusClientClosedRequest, "Request cancelled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, "The request took too long"
 	}
 	return http.StatusInternalServerError, "Internal server error"
 }

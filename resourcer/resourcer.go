@@ -30,6 +30,11 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger receives server errors; slog.Default() when nil.
 	Logger *slog.Logger
+	// AllowStateChangingGET lets GET and HEAD run actions that change
+	// data, as NocoBase does (GET /api/posts:destroy?filterByTk=1). Off by
+	// default: such a request answers 405, since a link or an image tag
+	// on another site could otherwise make a signed-in browser change data.
+	AllowStateChangingGET bool
 }
 
 // Resourcer is NocoBase's resource manager for net/http: a registry of
@@ -112,6 +117,11 @@ type ActionOptions struct {
 	Handler     http.Handler
 	Middlewares []Middleware
 	Params      Params
+	// StateChanging marks an action that changes data, so that GET and
+	// HEAD may not run it (see Options.AllowStateChangingGET). NocoBase's
+	// writing actions (StateChangingActions) are marked by their names; a
+	// handler wrapped with StateChanging is marked wherever it serves.
+	StateChanging bool
 }
 
 // Middleware wraps the handlers of a resource's or action's actions; Only
@@ -142,11 +152,12 @@ type Resource struct {
 }
 
 type action struct {
-	name     string
-	resource *Resource
-	handler  http.Handler // nil: the registered handler of the action's name
-	mws      []Middleware // the resource's, then the action's
-	params   Params       // defaults, already merged into the empty params
+	name          string
+	resource      *Resource
+	handler       http.Handler // nil: the registered handler of the action's name
+	mws           []Middleware // the resource's, then the action's
+	params        Params       // defaults, already merged into the empty params
+	stateChanging bool
 }
 
 // Name returns the resource's name.
@@ -181,11 +192,12 @@ func newAction(name string, r *Resource, opts ActionOptions) (*action, error) {
 		}
 	}
 	return &action{
-		name:     name,
-		resource: r,
-		handler:  opts.Handler,
-		mws:      append(slices.Clone(r.mws), opts.Middlewares...),
-		params:   Params(jsonval.Assign(map[string]any{}, defaults, actionStrategiesJSON)),
+		name:          name,
+		resource:      r,
+		handler:       opts.Handler,
+		mws:           append(slices.Clone(r.mws), opts.Middlewares...),
+		params:        Params(jsonval.Assign(map[string]any{}, defaults, actionStrategiesJSON)),
+		stateChanging: opts.StateChanging,
 	}, nil
 }
 
@@ -414,6 +426,41 @@ func (reg *registry) chain(a *action) (http.Handler, error) {
 	}
 	actual, _ := reg.chains.LoadOrStore(a, h)
 	return actual.(http.Handler), nil
+}
+
+// StateChangingActions are NocoBase's action names that change data; GET
+// and HEAD may not run them unless Options.AllowStateChangingGET.
+func StateChangingActions() []string {
+	return []string{"create", "update", "destroy", "firstOrCreate", "updateOrCreate", "add", "set", "remove", "toggle", "move", "import"}
+}
+
+var stateChangingNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range StateChangingActions() {
+		m[n] = true
+	}
+	return m
+}()
+
+// StateChanging marks a handler as one that changes data, wherever it is
+// registered (RegisterActionHandler or ActionOptions.Handler), so that GET
+// and HEAD may not run it.
+func StateChanging(h http.Handler) http.Handler { return stateChangingHandler{h} }
+
+type stateChangingHandler struct{ http.Handler }
+
+// stateChanging reports whether GET may not run a.
+func (reg *registry) stateChanging(a *action) bool {
+	name := a.name[strings.LastIndexByte(a.name, ':')+1:]
+	if a.stateChanging || stateChangingNames[name] {
+		return true
+	}
+	h := a.handler
+	if h == nil {
+		h = reg.handlers[a.name]
+	}
+	_, marked := h.(stateChangingHandler)
+	return marked
 }
 
 var actionStrategiesJSON = func() map[string]jsonval.Strategy {

@@ -1,7 +1,9 @@
 package resourcer
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 )
@@ -60,15 +62,29 @@ func WriteData(w http.ResponseWriter, status int, data any, meta map[string]any)
 
 // WriteError writes NocoBase's error shape, {"errors":[{"message": ...}]},
 // with the error's status (see StatusError). Server errors (500) are
-// logged and their details kept from the client.
+// logged and their details kept from the client. An error from a request
+// its client cancelled is no server error: it answers 499 and is logged at
+// debug level.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := statusOf(err)
-	if status >= 500 {
-		logger := slog.Default()
-		if ac, ok := ActionFrom(r.Context()); ok && ac.logger != nil {
-			logger = ac.logger
-		}
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		status, msg = StatusClientClosedRequest, "Request cancelled"
+	}
+	logger := slog.Default()
+	if ac, ok := ActionFrom(r.Context()); ok && ac.logger != nil {
+		logger = ac.logger
+	}
+	switch {
+	case status == StatusClientClosedRequest:
+		logger.DebugContext(r.Context(), "resourcer: request cancelled", "method", r.Method, "path", r.URL.Path, "error", err)
+	case status >= 500:
 		logger.ErrorContext(r.Context(), "resourcer: action failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		for k, v := range se.Header {
+			w.Header()[k] = v
+		}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)

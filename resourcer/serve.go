@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"runtime/debug"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
@@ -25,7 +26,20 @@ type ActionContext struct {
 	// SourceID is the associated record's key in an association path
 	// (the 1 in /posts/1/comments).
 	SourceID string
-	Params   Params
+	// Params are what the handler runs with: the request's params, as
+	// narrowed by a permission layer (SetRequestParams).
+	Params Params
+	// RequestParams are the params as the request and the action's
+	// defaults made them, before any permission layer narrowed Params.
+	// Handlers read them to tell what the client asked for from what the
+	// ACL added: a bulk update needs a filter of the client's own, and
+	// only the client's filter and sort are checked against Readable.
+	RequestParams Params
+	// Readable reports which fields of a collection the request may read
+	// (all=true: every field that is not hidden). A permission layer sets
+	// it (SetRequestReadable); nil means none did, and every field that
+	// is not hidden may be read.
+	Readable func(collection string) (fields []string, all bool)
 	Route    Route
 	Resource *Resource
 	logger   *slog.Logger
@@ -63,6 +77,7 @@ func ActionFrom(ctx context.Context) (*ActionContext, bool) {
 // action's chain. Paths that address no resource or action answer 404 with
 // NocoBase's message; a bad query or body, 400; a body over the limit, 413.
 func (rs *Resourcer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer rs.recoverPanic(w, r)
 	reg := rs.snap.Load()
 	path := r.URL.EscapedPath()
 	opts := ParseOptions{Prefix: rs.opts.Prefix, Accessors: rs.opts.Accessors}
@@ -102,21 +117,43 @@ func (rs *Resourcer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !rs.opts.AllowStateChangingGET && reg.stateChanging(act) {
+		w.Header().Set("Allow", "POST, PUT, PATCH, DELETE")
+		WriteError(w, r, &StatusError{Status: http.StatusMethodNotAllowed,
+			Message: fmt.Sprintf("%s:%s changes data and cannot run on %s", res.name, act.name, r.Method)})
+		return
+	}
 	params, err := rs.requestParams(r, path, route, act)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	ac := &ActionContext{
-		ResourceName: route.Name(),
-		ActionName:   route.ActionName,
-		SourceID:     route.AssociatedIndex,
-		Params:       params,
-		Route:        route,
-		Resource:     res,
-		logger:       rs.opts.Logger,
+		ResourceName:  route.Name(),
+		ActionName:    route.ActionName,
+		SourceID:      route.AssociatedIndex,
+		Params:        params,
+		RequestParams: params,
+		Route:         route,
+		Resource:      res,
+		logger:        rs.opts.Logger,
 	}
 	chain.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ac)))
+}
+
+// recoverPanic is a safety net: a panic in a handler is a bug, but it must
+// not take the request's goroutine (and with it the server) down. It is
+// logged with its stack and answers 500 when nothing was written yet.
+func (rs *Resourcer) recoverPanic(w http.ResponseWriter, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	rs.opts.Logger.ErrorContext(r.Context(), "resourcer: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+	WriteError(w, r, fmt.Errorf("panic: %v", v))
 }
 
 // requestParams merges, as NocoBase does, the action's defaults with the
@@ -247,9 +284,20 @@ func (rs *Resourcer) RequestAction(r *http.Request) (resource, action string, pa
 	return ac.ResourceName, ac.ActionName, ac.Params, true
 }
 
-// SetRequestParams replaces the params of the request's action.
+// SetRequestParams replaces the params of the request's action; its
+// RequestParams keep what the request gave.
 func (rs *Resourcer) SetRequestParams(r *http.Request, params map[string]any) {
 	if ac, ok := ActionFrom(r.Context()); ok {
 		ac.Params = params
+	}
+}
+
+// SetRequestReadable sets the request's ActionContext.Readable: the
+// acl middleware hands over, through it, what the request's roles may read
+// of any collection, so that handlers trim appended records and refuse
+// filters and sorts on fields the roles may not read.
+func (rs *Resourcer) SetRequestReadable(r *http.Request, readable func(collection string) (fields []string, all bool)) {
+	if ac, ok := ActionFrom(r.Context()); ok {
+		ac.Readable = readable
 	}
 }
