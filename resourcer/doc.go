@@ -41,6 +41,24 @@
 //
 //	rs.Use(a.Middleware(acl.MiddlewareOptions{Actions: rs}), resourcer.UseOptions{Tag: "acl"})
 //
+// The params a handler runs with (ActionContext.Params) may be narrower
+// than the ones the request gave (ActionContext.RequestParams): handlers
+// look at the latter to tell what the client asked for from what the ACL
+// added. A permission layer also says what the request may read of every
+// collection (ActionContext.Readable, set through SetRequestReadable), so
+// that handlers trim appended records and refuse filters and sorts on
+// fields the request's roles may not read.
+//
+// # Methods
+//
+// NocoBase runs any action on any method (GET /api/posts:destroy deletes).
+// Here GET and HEAD may not run an action that changes data — NocoBase's
+// writing actions (StateChangingActions), actions defined with
+// ActionOptions.StateChanging, and handlers wrapped with StateChanging —
+// and answer 405, because a link or an image on another site could make a
+// signed-in browser send such a GET. Options.AllowStateChangingGET restores
+// NocoBase's behaviour.
+//
 // # Order
 //
 // A request runs the Use middlewares (ordered by their tags and
@@ -54,7 +72,13 @@
 //
 // Unknown resources and actions answer 404 with NocoBase's messages ("posts
 // resource does not exist", "export action is not allowed"); a malformed
-// filter or body, 400; a body over Options.MaxBodyBytes, 413.
+// filter or body, 400; a body over Options.MaxBodyBytes, 413. An error
+// wrapping context.Canceled from a request whose client has gone answers
+// 499 and is logged at debug level only — it is no server error; one
+// wrapping context.DeadlineExceeded (a statement timeout) answers 503.
+// StatusError.Header adds headers such as Retry-After. A panic in a
+// handler is a bug, but it is recovered, logged with its stack and
+// answered with a plain 500.
 //
 // # Exactness and speed
 //

@@ -153,7 +153,9 @@ func (rs *Resourcer) recoverPanic(w http.ResponseWriter, r *http.Request) {
 		panic(v)
 	}
 	rs.opts.Logger.ErrorContext(r.Context(), "resourcer: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-	WriteError(w, r, fmt.Errorf("panic: %v", v))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	w.Write(errorBody("Internal server error"))
 }
 
 // requestParams merges, as NocoBase does, the action's defaults with the
