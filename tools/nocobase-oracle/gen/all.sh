@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the Go reference corpora (acl/testdata, internal/jsonval/testdata,
-# resourcer/testdata) from the reference
+# internal/toposort/testdata, resourcer/testdata) from the reference
 # (run `npm ci` in tools/nocobase-oracle first).
 set -e
 cd "$(dirname "$0")"
@@ -10,4 +10,5 @@ node random.js 400 20240611
 node merge_gen.js ../../../acl/testdata/merge.json
 node parse_gen.js ../../../acl/testdata/templates.json
 node assign_gen.js ../../../internal/jsonval/testdata/assign.json
+node topo_gen.js ../../../internal/toposort/testdata/topo.json
 node resourcer_gen.js ../../../resourcer/testdata

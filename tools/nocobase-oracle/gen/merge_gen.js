@@ -1,49 +1,95 @@
+'use strict';
 // Generates acl/testdata/merge.json: request params merged with ACL params by
 // the reference's resolvePermissionParams (templates filled, then merged).
+//
+// Each case draws every key of rawPool and of aclPool with probability 1/2
+// (so about a quarter of the keys the two pools share are set on both
+// sides) and a ctx.state. Request appends are always arrays: the reference
+// throws on a string ("x.filter is not a function"). The PRNG is mulberry32 (as in resourcer_gen.js): a
+// JS double product such as seed * 1103515245 loses the low bits and made
+// every draw the same.
+//
+// Usage: node merge_gen.js [out] [count] [seed]
+//   (default ../../../acl/testdata/merge.json, 600, 20240611)
+const fs = require('fs');
+const path = require('path');
 const _ = require('lodash');
 const { ACL } = require('@nocobase/acl');
-let seed = 7; const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+
+const OUT = process.argv[2] || path.join(__dirname, '../../../acl/testdata/merge.json');
+const COUNT = Number(process.argv[3] || 600);
+let seed = Number(process.argv[4] || 20240611);
+
+// mulberry32: a small seeded PRNG, so the cases are the same on every run.
+const rnd = (n) => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+};
 const pick = (a) => a[rnd(a.length)];
+
+const TPL = '{{ ctx.state.currentUser.id }}';
 const rawPool = {
-  filter: [{id: 1}, {"title.$includes": "x"}, {$or: [{a: 1}, {b: 2}]}, {}, {status: {$in: ["a", "b"]}}],
-  fields: [["a", "b"], ["a", "rel"], [], ["c"], "a,b"],
-  appends: [["rel"], ["rel.x", "other"], [], ["author", "tags.x"]],
-  sort: ["-id,name", ["id"], "-createdAt"],
-  except: [["p"], ["q", "p"]],
-  whitelist: [["a"], ["a", "z"]],
+  filter: [{ id: 1 }, { 'title.$includes': 'x' }, { $or: [{ a: 1 }, { b: 2 }] }, {}, { status: { $in: ['a', 'b'] } }, { $and: [{ a: 1 }, { createdById: 2 }] }],
+  fields: [['a', 'b'], ['a', 'rel'], [], ['c'], 'a,b', ['a', 'z', 'secret']],
+  appends: [['rel'], ['rel.x', 'other'], [], ['author', 'tags.x']],
+  sort: ['-id,name', ['id'], '-createdAt', []],
+  except: [['p'], ['q', 'p'], 'p,password'],
+  whitelist: [['a'], ['a', 'z'], []],
+  blacklist: [['b'], ['secret', 'c']],
   page: [1, 2],
+  pageSize: [20, 1000],
 };
 const aclPool = {
-  filter: [{createdById: "{{ ctx.state.currentUser.id }}"}, {"name.$ne": "users"}, {status: "draft"}, {$and: [{a: "{{ ctx.state.currentUser.id }}"}, {b: {$in: [1, 2]}}]}, {role: "{{$nRole}}"}, {missing: "{{ ctx.state.currentUser.nope }}"}, {"dept.id": "{{ ctx.state.currentUser.departmentId }}"}, {}],
-  fields: [["a", "b", "rel"], ["a"], ["z"]],
-  appends: [["rel"], ["author", "tags"], []],
-  whitelist: [["a", "b"], ["x"]],
-  blacklist: [["secret"]],
-  except: [["password"]],
-  sort: [["id"], "-id,title"],
+  filter: [
+    { createdById: TPL },
+    { 'name.$ne': 'users' },
+    { status: 'draft' },
+    { $and: [{ a: TPL }, { b: { $in: [1, 2] } }] },
+    { $or: [{ createdById: TPL }, { status: 'published' }] },
+    { role: '{{$nRole}}' },
+    { missing: '{{ ctx.state.currentUser.nope }}' },
+    { 'dept.id': '{{ ctx.state.currentUser.departmentId }}' },
+    {},
+  ],
+  fields: [['a', 'b', 'rel'], ['a'], ['z'], ['a', 'c', 'author']],
+  appends: [['rel'], ['author', 'tags'], [], ['rel', 'other']],
+  whitelist: [['a', 'b'], ['x'], ['a']],
+  blacklist: [['secret'], ['secret', 'b']],
+  except: [['password'], ['password', 'p']],
+  sort: [['id'], '-id,title'],
 };
 const states = [
-  {currentUser: {id: 7, departmentId: 3}, currentRole: "r"},
-  {currentUser: {id: 9}, currentRole: "member"},
+  { currentUser: { id: 7, departmentId: 3 }, currentRole: 'r' },
+  { currentUser: { id: 9 }, currentRole: 'member' },
+  { currentUser: { id: 1, departmentId: 5 }, currentRoles: ['a', 'b'] },
   {},
 ];
+
 function draw(pool) {
   const out = {};
-  for (const k of Object.keys(pool)) if (rnd(3) === 0) out[k] = _.cloneDeep(pick(pool[k]));
+  for (const k of Object.keys(pool)) if (rnd(2) === 0) out[k] = _.cloneDeep(pick(pool[k]));
   return out;
 }
+
 (async () => {
   const cases = [];
-  for (let i = 0; i < 300; i++) {
-    const raw = draw(rawPool); const acl = draw(aclPool); const state = _.cloneDeep(pick(states));
+  for (let i = 0; i < COUNT; i++) {
+    const raw = draw(rawPool);
+    const acl = draw(aclPool);
+    const state = _.cloneDeep(pick(states));
     const a = new ACL();
     const ctx = { state: _.cloneDeep(state), db: { getCollection: () => ({ getField: () => ({}) }) }, action: { params: {} }, permission: {} };
     let expected;
     try {
       const r = await a.resolvePermissionParams(ctx, { actionName: 'list', resourceName: 'posts', rawResourceName: 'posts', can: { role: 'r', resource: 'posts', action: 'list', params: _.cloneDeep(acl) }, params: _.cloneDeep(raw), skip: false });
       expected = JSON.parse(JSON.stringify(r.mergedParams));
-    } catch (e) { expected = { error: e.message }; }
+    } catch (e) {
+      expected = { error: e.message };
+    }
     cases.push({ name: `merge-${String(i).padStart(3, '0')}`, raw, acl, state, expected });
   }
-  require('fs').writeFileSync(process.argv[2], JSON.stringify(cases, null, 1));
+  fs.writeFileSync(OUT, '[\n' + cases.map((c) => JSON.stringify(c)).join(',\n') + '\n]\n');
+  console.log(`${OUT}: ${cases.length} cases`);
 })();

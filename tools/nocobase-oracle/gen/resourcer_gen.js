@@ -12,7 +12,7 @@
 // the key is then absent). If the reference throws, `expected` is
 // {"error": message}; the generator checks that no non-throwing result has
 // that shape, so the two never get confused. Everything is deterministic (the
-// few generated combinations use a fixed-seed LCG).
+// few generated combinations use a fixed-seed mulberry32).
 //
 // Usage: node resourcer_gen.js [outDir]   (default ../../../resourcer/testdata)
 const fs = require('fs');
