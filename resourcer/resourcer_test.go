@@ -283,7 +283,7 @@ func TestHTTP(t *testing.T) {
 		rs := New(Options{})
 		mustDefine(t, rs, ResourceOptions{Name: "tables.fields", Actions: map[string]ActionOptions{"list": {Handler: echo}}})
 		res := serve(t, rs, "GET", "/tables/demos/fields", "")
-		wantSubset(t, res.data, `{"associatedName":"tables","associatedIndex":"demos","resourceName":"fields","actionName":"list"}`)
+		wantParams(t, res.data, `{"actionName":"list","associatedIndex":"demos","associatedName":"tables","resourceName":"fields","values":{}}`)
 	})
 	defaults := func(action string, params string) *Resourcer {
 		rs := New(Options{})
@@ -297,19 +297,19 @@ func TestHTTP(t *testing.T) {
 	t.Run("options1", func(t *testing.T) {
 		rs := defaults("list", `{"filter":{"col1":"val1","col2":"val2"},"fields":["id"],"sort":["-id"]}`)
 		q := `/tests?filter=` + urlJSON(`{"col2":"&val2","col3":"val3"}`) + `&other=other1&sort=-id`
-		wantSubset(t, serve(t, rs, "GET", q, "").data, `{"sort":"-id","filter":{"$and":[{"col1":"val1","col2":"val2"},{"col2":"&val2","col3":"val3"}]},"fields":["id"],"other":"other1","actionName":"list","resourceName":"tests"}`)
+		wantParams(t, serve(t, rs, "GET", q, "").data, `{"actionName":"list","fields":["id"],"filter":{"$and":[{"col1":"val1","col2":"val2"},{"col2":"&val2","col3":"val3"}]},"other":"other1","resourceName":"tests","sort":"-id","values":{}}`)
 	})
 	t.Run("options2", func(t *testing.T) {
 		rs := defaults("create", `{"values":{"col1":"val1"}}`)
-		wantSubset(t, serve(t, rs, "POST", "/tests", `{"aa":"aa"}`).data, `{"values":{"col1":"val1","aa":"aa"}}`)
+		wantParams(t, serve(t, rs, "POST", "/tests", `{"aa":"aa"}`).data, `{"actionName":"create","resourceName":"tests","values":{"aa":"aa","col1":"val1"}}`)
 	})
 	t.Run("options3", func(t *testing.T) {
 		rs := defaults("create", `{"values":{"col1":"val1"}}`)
-		wantSubset(t, serve(t, rs, "POST", "/resourcer/tests:create", `{"values":{"aa":"aa"}}`).data, `{"values":{"col1":"val1","aa":"aa"}}`)
+		wantParams(t, serve(t, rs, "POST", "/resourcer/tests:create", `{"values":{"aa":"aa"}}`).data, `{"actionName":"create","resourceName":"tests","values":{"aa":"aa","col1":"val1"}}`)
 	})
 	t.Run("options4", func(t *testing.T) {
 		rs := defaults("update", `{"values":{"col1":"val1"}}`)
-		wantSubset(t, serve(t, rs, "POST", "/resourcer/tests:update", `{"resourceIndex":1,"values":{"aa":"aa"}}`).data, `{"resourceIndex":1,"values":{"col1":"val1","aa":"aa"}}`)
+		wantParams(t, serve(t, rs, "POST", "/resourcer/tests:update", `{"resourceIndex":1,"values":{"aa":"aa"}}`).data, `{"actionName":"update","resourceIndex":1,"resourceName":"tests","values":{"aa":"aa","col1":"val1"}}`)
 	})
 	types := []struct {
 		typ    ResourceType
@@ -318,23 +318,23 @@ func TestHTTP(t *testing.T) {
 		path   string
 		want   string
 	}{
-		{TypeHasOne, "users.settings", "GET", "/users/1/settings", `{"associatedName":"users","associatedIndex":"1","resourceName":"settings","actionName":"get"}`},
-		{TypeHasOne, "users.settings", "POST", "/users/1/settings", `{"actionName":"update"}`},
-		{TypeHasOne, "users.settings", "DELETE", "/users/1/settings", `{"actionName":"destroy"}`},
-		{TypeHasMany, "users.posts", "GET", "/users/1/posts", `{"actionName":"list"}`},
-		{TypeHasMany, "users.posts", "GET", "/users/1/posts/1", `{"actionName":"get","resourceIndex":"1","filterByTk":"1"}`},
-		{TypeHasMany, "users.posts", "POST", "/users/1/posts", `{"actionName":"create"}`},
-		{TypeHasMany, "users.posts", "PUT", "/users/1/posts/1", `{"actionName":"update"}`},
-		{TypeHasMany, "users.posts", "DELETE", "/users/1/posts/1", `{"actionName":"destroy"}`},
-		{TypeBelongsTo, "posts.user", "GET", "/posts/1/user", `{"actionName":"get"}`},
-		{TypeBelongsTo, "posts.user", "POST", "/posts/1/user/1", `{"actionName":"set","resourceIndex":"1"}`},
-		{TypeBelongsTo, "posts.user", "DELETE", "/posts/1/user", `{"actionName":"remove"}`},
-		{TypeBelongsToMany, "posts.tags", "GET", "/posts/1/tags", `{"actionName":"list"}`},
-		{TypeBelongsToMany, "posts.tags", "GET", "/posts/1/tags/1", `{"actionName":"get"}`},
-		{TypeBelongsToMany, "posts.tags", "POST", "/posts/1/tags", `{"actionName":"set"}`},
-		{TypeBelongsToMany, "posts.tags", "POST", "/posts/1/tags/1", `{"actionName":"add"}`},
-		{TypeBelongsToMany, "posts.tags", "PUT", "/posts/1/tags/1", `{"actionName":"update"}`},
-		{TypeBelongsToMany, "posts.tags", "DELETE", "/posts/1/tags/1", `{"actionName":"remove"}`},
+		{TypeHasOne, "users.settings", "GET", "/users/1/settings", `{"actionName":"get","associatedIndex":"1","associatedName":"users","resourceName":"settings","values":{}}`},
+		{TypeHasOne, "users.settings", "POST", "/users/1/settings", `{"actionName":"update","associatedIndex":"1","associatedName":"users","resourceName":"settings","values":{}}`},
+		{TypeHasOne, "users.settings", "DELETE", "/users/1/settings", `{"actionName":"destroy","associatedIndex":"1","associatedName":"users","resourceName":"settings","values":{}}`},
+		{TypeHasMany, "users.posts", "GET", "/users/1/posts", `{"actionName":"list","associatedIndex":"1","associatedName":"users","resourceName":"posts","values":{}}`},
+		{TypeHasMany, "users.posts", "GET", "/users/1/posts/1", `{"actionName":"get","associatedIndex":"1","associatedName":"users","filterByTk":"1","resourceIndex":"1","resourceName":"posts","values":{}}`},
+		{TypeHasMany, "users.posts", "POST", "/users/1/posts", `{"actionName":"create","associatedIndex":"1","associatedName":"users","resourceName":"posts","values":{}}`},
+		{TypeHasMany, "users.posts", "PUT", "/users/1/posts/1", `{"actionName":"update","associatedIndex":"1","associatedName":"users","filterByTk":"1","resourceIndex":"1","resourceName":"posts","values":{}}`},
+		{TypeHasMany, "users.posts", "DELETE", "/users/1/posts/1", `{"actionName":"destroy","associatedIndex":"1","associatedName":"users","filterByTk":"1","resourceIndex":"1","resourceName":"posts","values":{}}`},
+		{TypeBelongsTo, "posts.user", "GET", "/posts/1/user", `{"actionName":"get","associatedIndex":"1","associatedName":"posts","resourceName":"user","values":{}}`},
+		{TypeBelongsTo, "posts.user", "POST", "/posts/1/user/1", `{"actionName":"set","associatedIndex":"1","associatedName":"posts","filterByTk":"1","resourceIndex":"1","resourceName":"user","values":{}}`},
+		{TypeBelongsTo, "posts.user", "DELETE", "/posts/1/user", `{"actionName":"remove","associatedIndex":"1","associatedName":"posts","resourceName":"user","values":{}}`},
+		{TypeBelongsToMany, "posts.tags", "GET", "/posts/1/tags", `{"actionName":"list","associatedIndex":"1","associatedName":"posts","resourceName":"tags","values":{}}`},
+		{TypeBelongsToMany, "posts.tags", "GET", "/posts/1/tags/1", `{"actionName":"get","associatedIndex":"1","associatedName":"posts","filterByTk":"1","resourceIndex":"1","resourceName":"tags","values":{}}`},
+		{TypeBelongsToMany, "posts.tags", "POST", "/posts/1/tags", `{"actionName":"set","associatedIndex":"1","associatedName":"posts","resourceName":"tags","values":{}}`},
+		{TypeBelongsToMany, "posts.tags", "POST", "/posts/1/tags/1", `{"actionName":"add","associatedIndex":"1","associatedName":"posts","filterByTk":"1","resourceIndex":"1","resourceName":"tags","values":{}}`},
+		{TypeBelongsToMany, "posts.tags", "PUT", "/posts/1/tags/1", `{"actionName":"update","associatedIndex":"1","associatedName":"posts","filterByTk":"1","resourceIndex":"1","resourceName":"tags","values":{}}`},
+		{TypeBelongsToMany, "posts.tags", "DELETE", "/posts/1/tags/1", `{"actionName":"remove","associatedIndex":"1","associatedName":"posts","filterByTk":"1","resourceIndex":"1","resourceName":"tags","values":{}}`},
 	}
 	for _, c := range types {
 		t.Run(fmt.Sprintf("%s %s %s", c.typ, c.method, c.path), func(t *testing.T) {
@@ -345,19 +345,19 @@ func TestHTTP(t *testing.T) {
 			if res.code != 200 {
 				t.Fatalf("%d %v", res.code, res.errors)
 			}
-			wantSubset(t, res.data, c.want)
+			wantParams(t, res.data, c.want)
 		})
 	}
 	fieldCases := []struct {
 		name, defaults, target, want string
 	}{
-		{"fields1", `{}`, "/users?fields=id,col1", `{"fields":["id","col1"]}`},
-		{"fields1 array", `{}`, "/users?fields[]=id&fields[]=col1", `{"fields":["id","col1"]}`},
-		{"fields2", `{"fields":["id"]}`, "/users?fields=id,col1", `{"fields":["id"]}`},
-		{"fields3", `{"except":["password"]}`, "/users?fields=id,col1,password", `{"fields":["id","col1","password"],"except":["password"]}`},
-		{"fields4", `{"except":["password"]}`, "/users?fields=id,col1,password&appends=col2", `{"appends":["col2"]}`},
-		{"fields5", `{"appends":["col2"]}`, "/users?appends=relation1", `{"appends":["col2","relation1"]}`},
-		{"fields6", `{}`, "/users?appends=rel1,rel2", `{"appends":["rel1","rel2"]}`},
+		{"fields1", `{}`, "/users?fields=id,col1", `{"actionName":"list","fields":["id","col1"],"resourceName":"users","values":{}}`},
+		{"fields1 array", `{}`, "/users?fields[]=id&fields[]=col1", `{"actionName":"list","fields":["id","col1"],"resourceName":"users","values":{}}`},
+		{"fields2", `{"fields":["id"]}`, "/users?fields=id,col1", `{"actionName":"list","fields":["id"],"resourceName":"users","values":{}}`},
+		{"fields3", `{"except":["password"]}`, "/users?fields=id,col1,password", `{"actionName":"list","except":["password"],"fields":["id","col1","password"],"resourceName":"users","values":{}}`},
+		{"fields4", `{"except":["password"]}`, "/users?fields=id,col1,password&appends=col2", `{"actionName":"list","appends":["col2"],"except":["password"],"fields":["id","col1","password"],"resourceName":"users","values":{}}`},
+		{"fields5", `{"appends":["col2"]}`, "/users?appends=relation1", `{"actionName":"list","appends":["col2","relation1"],"resourceName":"users","values":{}}`},
+		{"fields6", `{}`, "/users?appends=rel1,rel2", `{"actionName":"list","appends":["rel1","rel2"],"resourceName":"users","values":{}}`},
 	}
 	for _, c := range fieldCases {
 		t.Run(c.name, func(t *testing.T) {
@@ -365,7 +365,7 @@ func TestHTTP(t *testing.T) {
 			var p Params
 			json.Unmarshal([]byte(c.defaults), &p)
 			mustDefine(t, rs, ResourceOptions{Name: "users", Actions: map[string]ActionOptions{"list": {Handler: echo, Params: p}}})
-			wantSubset(t, serve(t, rs, "GET", c.target, "").data, c.want)
+			wantParams(t, serve(t, rs, "GET", c.target, "").data, c.want)
 		})
 	}
 	t.Run("fields7-9: association index and middlewares merging params", func(t *testing.T) {
@@ -380,8 +380,8 @@ func TestHTTP(t *testing.T) {
 		mustDefine(t, rs, ResourceOptions{Name: "users.posts", Actions: map[string]ActionOptions{"list": {
 			Handler: echo, Middlewares: []Middleware{{Handler: mergeFromIndex}},
 		}}})
-		wantSubset(t, serve(t, rs, "GET", "/users/name/posts?appends=a,b", "").data,
-			`{"associatedIndex":"name","appends":["a","b"],"filter":{"user_name":"name"},"fields":["name"]}`)
+		wantParams(t, serve(t, rs, "GET", "/users/name/posts?appends=a,b", "").data,
+			`{"actionName":"list","appends":["a","b"],"associatedIndex":"name","associatedName":"users","fields":["name"],"filter":{"user_name":"name"},"resourceName":"posts","values":{}}`)
 	})
 }
 
@@ -390,16 +390,16 @@ func urlJSON(s string) string {
 	return r.Replace(s)
 }
 
-// wantSubset checks that got has every key of want (JSON) with equal values.
-func wantSubset(t *testing.T, got map[string]any, want string) {
+// wantParams checks that got equals want (JSON) exactly: a key the
+// handler should not see (a leaked or widened param) fails as surely as a
+// missing one.
+func wantParams(t *testing.T, got map[string]any, want string) {
 	t.Helper()
 	var w map[string]any
 	if err := json.Unmarshal([]byte(want), &w); err != nil {
 		t.Fatalf("bad want: %v", err)
 	}
-	for k, v := range w {
-		if diff := cmp.Diff(v, got[k]); diff != "" {
-			t.Errorf("key %q (-want +got):\n%s\nall: %v", k, diff, got)
-		}
+	if diff := cmp.Diff(w, got); diff != "" {
+		t.Errorf("params (-want +got):\n%s", diff)
 	}
 }

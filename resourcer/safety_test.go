@@ -164,3 +164,38 @@ func TestPanicInHandlerIsA500(t *testing.T) {
 		t.Errorf("the panic was not logged with its cause: %s", logs.String())
 	}
 }
+
+func TestBodyLimitIsExact(t *testing.T) {
+	echo := HandlerFunc(func(_ *http.Request, ac *ActionContext) (any, error) { return ac.Params, nil })
+	body := func(n int) string { // a JSON object of exactly n bytes
+		return `{"t":"` + strings.Repeat("x", n-8) + `"}`
+	}
+	for _, c := range []struct {
+		name  string
+		limit int64
+		size  int
+		want  int
+	}{
+		{"at the limit", 64, 64, 200},
+		{"one byte over", 64, 65, 413},
+		{"default limit, at it", 0, DefaultMaxBodyBytes, 200},
+		{"default limit, one byte over", 0, DefaultMaxBodyBytes + 1, 413},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rs := New(Options{MaxBodyBytes: c.limit})
+			rs.RegisterActionHandler("create", echo)
+			mustDefine(t, rs, ResourceOptions{Name: "posts"})
+			b := body(c.size)
+			if len(b) != c.size {
+				t.Fatalf("body is %d bytes, want %d", len(b), c.size)
+			}
+			req := httptest.NewRequest("POST", "/posts", strings.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			rs.ServeHTTP(w, req)
+			if w.Code != c.want {
+				t.Errorf("a %d-byte body under a %d-byte limit: status %d, want %d", c.size, c.limit, w.Code, c.want)
+			}
+		})
+	}
+}
