@@ -1,5 +1,6 @@
 // Package dbtest runs a test body against every database gatehouse supports:
-// an in-memory SQLite database and a throw-away PostgreSQL schema.
+// an in-memory SQLite database (opened with [sqlitedb.Open]) and a
+// throw-away PostgreSQL schema.
 //
 //	func TestSomething(t *testing.T) {
 //		dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -17,18 +18,18 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/driver/pgdriver"
-	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
+
+	"github.com/gatehouse-dev/gatehouse/sqlitedb"
 )
 
 // DefaultPostgresDSN is the server on the project's machines.
@@ -43,23 +44,17 @@ func Each(t *testing.T, fn func(t *testing.T, db *bun.DB)) {
 }
 
 // SQLite opens a fresh in-memory SQLite database that is closed when t ends.
+// It is opened the way a host opens one ([sqlitedb.Open]): a pool of
+// connections with foreign keys on and immediate transactions, on a
+// database that survives cancelled queries, so a test that cancels a query
+// on purpose still finds its tables afterwards.
 func SQLite(t testing.TB) *bun.DB {
 	t.Helper()
-	// A named shared-cache memory database lives as long as one connection
-	// is open; a single connection keeps it alive and serialises access the
-	// way SQLite wants it.
-	dsn := fmt.Sprintf("file:%s?mode=memory&cache=shared&_pragma=foreign_keys(1)", uniqueName("mem"))
-	sqldb, err := sql.Open("sqlite", dsn)
+	db, err := sqlitedb.Open(context.Background(), ":memory:", sqlitedb.Options{})
 	if err != nil {
 		t.Fatalf("dbtest: open sqlite: %v", err)
 	}
-	sqldb.SetMaxOpenConns(1)
-	sqldb.SetConnMaxLifetime(0)
-	db := bun.NewDB(sqldb, sqlitedialect.New())
 	t.Cleanup(func() { db.Close() })
-	if err := db.PingContext(context.Background()); err != nil {
-		t.Fatalf("dbtest: ping sqlite: %v", err)
-	}
 	return db
 }
 
@@ -129,10 +124,8 @@ func reachPostgres() (string, error) {
 	return dsn, reachErr
 }
 
+// uniqueName is a fresh lower-case identifier, usable unquoted in
+// PostgreSQL.
 func uniqueName(prefix string) string {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return prefix + "_" + hex.EncodeToString(b[:])
+	return prefix + "_" + strings.ToLower(rand.Text())
 }

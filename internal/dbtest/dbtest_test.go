@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -74,4 +75,33 @@ func TestEachIsolatesParallelRuns(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestCancelledQueryKeepsTables cancels a long query and then reads a table
+// on both databases. SQLite used to lose the whole in-memory database here
+// (issue 9): database/sql dropped its only connection.
+func TestCancelledQueryKeepsTables(t *testing.T) {
+	Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, "CREATE TABLE items (id INTEGER PRIMARY KEY)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO items (id) VALUES (1)"); err != nil {
+			t.Fatal(err)
+		}
+		long := `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c`
+		for range 3 {
+			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			var n int
+			err := db.QueryRowContext(short, long).Scan(&n)
+			cancel()
+			if err == nil {
+				t.Fatal("counting to a billion finished: the query was not cancelled")
+			}
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM items").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("after cancelled queries: count = %d, err = %v; want 1", n, err)
+		}
+	})
 }
