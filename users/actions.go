@@ -5,12 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -57,20 +55,28 @@ var DefaultEditableFields = []string{"nickname", "username", "email", "phone"}
 // who may call them (ACLPresets lets any signed-in user update their
 // profile and language).
 //
+// The writing actions (updateProfile, updateLang, changePassword) are
+// marked resourcer.StateChanging, so GET and HEAD answer 405, and apply
+// the write scope the ACL left in the params as resourcer/crud does: a
+// whitelist, a fields list (a second whitelist) and a blacklist.
+//
 //   - updateProfile writes the editable fields found in params.values to
 //     the current user and returns the user. Other keys (roles,
 //     systemSettings, password, ...) are ignored, as NocoBase picks the
-//     profile form's fields; filterByTk is ignored too. 401 without a
+//     profile form's fields, and so are fields the write scope excludes;
+//     filterByTk is ignored too. 401 without a
 //     user, 403 "User profile is not allowed to be edited" when the
 //     setting is off, 400 naming the field for a value of the wrong type
 //     or an emptied required field, 409 when a unique field (username,
 //     email, phone) is taken.
 //   - updateLang sets the current user's appLang from values.appLang (a
-//     string, or null to clear it). 401 without a user.
+//     string, or null to clear it). 401 without a user, 403 naming appLang
+//     when the write scope excludes it.
 //   - changePassword takes values {oldPassword, newPassword,
 //     confirmPassword}: 401 without a user, 403 "Password is not allowed to
-//     be changed" when the setting is off, 400 when the new password is
-//     empty or differs from the confirmation, 400 "The password is
+//     be changed" when the setting is off, 403 naming password when the
+//     write scope excludes it, 400 when the new password is empty or
+//     differs from the confirmation, 400 "The password is
 //     incorrect, please re-enter" when the old one does not verify
 //     (NocoBase answers 401 there; 400 keeps clients from taking it for an
 //     expired session). The new password is written through User's hook,
@@ -79,17 +85,21 @@ var DefaultEditableFields = []string{"nickname", "username", "email", "phone"}
 //   - listExcludeRole lists the users who do not have the role roleName (a
 //     name or a list of names; 400 without one) and match params.filter,
 //     paginated by page and pageSize (default 20, at most 1000):
-//     {"data": users, "meta": {count, page, pageSize, totalPage}}. Like
-//     NocoBase it reads filter, page and pageSize only.
+//     {"data": users, "meta": {count, page, pageSize, totalPage}}. Unlike
+//     NocoBase, which returns whole records, it keeps to the request's
+//     data scope: the records hold the fields, except and appends the ACL
+//     left in the params, trimmed to what the request may read, never a
+//     hidden field, and a filter the client sent may name only readable
+//     fields (400 otherwise, as for a field that does not exist).
 func Actions(opts ActionOptions) map[string]http.Handler {
 	a, err := newActions(opts)
 	if err != nil {
 		panic(err) // a wiring mistake, found at start-up
 	}
 	return map[string]http.Handler{
-		"users:updateProfile":   resourcer.HandlerFunc(a.updateProfile),
-		"users:updateLang":      resourcer.HandlerFunc(a.updateLang),
-		"users:changePassword":  resourcer.HandlerFunc(a.changePassword),
+		"users:updateProfile":   resourcer.StateChanging(resourcer.HandlerFunc(a.updateProfile)),
+		"users:updateLang":      resourcer.StateChanging(resourcer.HandlerFunc(a.updateLang)),
+		"users:changePassword":  resourcer.StateChanging(resourcer.HandlerFunc(a.changePassword)),
 		"users:listExcludeRole": resourcer.HandlerFunc(a.listExcludeRole),
 	}
 }
@@ -114,7 +124,37 @@ func newActions(opts ActionOptions) (*actions, error) {
 	if opts.DB == nil {
 		return nil, errors.New("users: ActionOptions.DB is required")
 	}
-	model := opts.UserModel
+	t, err := userModelType(opts.UserModel)
+	if err != nil {
+		return nil, err
+	}
+	RegisterModels(opts.DB)
+	s, err := filterop.SchemaFor(opts.DB, reflect.New(t).Interface())
+	if err != nil {
+		return nil, err
+	}
+	a := &actions{db: opts.DB, model: t, schema: s, filters: opts.Filters, opts: opts}
+	if a.filters == nil {
+		a.filters = filterop.Default()
+	}
+	if len(s.PKs()) != 1 {
+		return nil, fmt.Errorf("users: UserModel %s needs exactly one primary key", t)
+	}
+	if a.editable, err = editableFields(s, opts.EditableFields); err != nil {
+		return nil, err
+	}
+	if a.required, err = requiredFields(s, a.editable, opts.RequiredFields); err != nil {
+		return nil, err
+	}
+	if a.appLang, _ = s.Field("appLang"); a.appLang == nil {
+		return nil, fmt.Errorf("users: UserModel %s has no appLang field", t)
+	}
+	return a, nil
+}
+
+// userModelType is the struct type of ActionOptions.UserModel, User by
+// default; it must embed User.
+func userModelType(model any) (reflect.Type, error) {
 	if model == nil {
 		model = (*User)(nil)
 	}
@@ -123,29 +163,24 @@ func newActions(opts ActionOptions) (*actions, error) {
 		t = t.Elem()
 	}
 	if t == nil || t.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("users: UserModel must point to a struct, got %T", opts.UserModel)
+		return nil, fmt.Errorf("users: UserModel must point to a struct, got %T", model)
 	}
 	if _, ok := reflect.New(t).Interface().(interface{ directoryUser() *User }); !ok {
 		return nil, fmt.Errorf("users: UserModel %s does not embed users.User", t)
 	}
-	RegisterModels(opts.DB)
-	s, err := filterop.SchemaFor(opts.DB, reflect.New(t).Interface())
-	if err != nil {
-		return nil, err
-	}
-	a := &actions{db: opts.DB, model: t, schema: s, filters: opts.Filters, required: map[*filterop.Field]bool{}, opts: opts}
-	if a.filters == nil {
-		a.filters = filterop.Default()
-	}
-	if len(s.PKs()) != 1 {
-		return nil, fmt.Errorf("users: UserModel %s needs exactly one primary key", t)
+	return t, nil
+}
+
+// editableFields resolves ActionOptions.EditableFields (by default
+// DefaultEditableFields): fields that exist, are not hidden and are not
+// the primary key, each once.
+func editableFields(s *filterop.Schema, names []string) ([]*filterop.Field, error) {
+	if names == nil {
+		names = DefaultEditableFields
 	}
 	pk := s.PKs()[0]
-	editable := opts.EditableFields
-	if editable == nil {
-		editable = DefaultEditableFields
-	}
-	for _, name := range editable {
+	var out []*filterop.Field
+	for _, name := range names {
 		f, ok := s.Field(name)
 		switch {
 		case !ok:
@@ -155,27 +190,30 @@ func newActions(opts ActionOptions) (*actions, error) {
 		case f == pk:
 			return nil, fmt.Errorf("users: EditableFields: the primary key %s cannot be edited", name)
 		}
-		if !slices.Contains(a.editable, f) {
-			a.editable = append(a.editable, f)
+		if !slices.Contains(out, f) {
+			out = append(out, f)
 		}
 	}
-	required := opts.RequiredFields
-	if required == nil {
-		if f, ok := s.Field("username"); ok && slices.Contains(a.editable, f) {
-			required = []string{"username"}
+	return out, nil
+}
+
+// requiredFields resolves ActionOptions.RequiredFields, username by
+// default when it is editable; each must be editable.
+func requiredFields(s *filterop.Schema, editable []*filterop.Field, names []string) (map[*filterop.Field]bool, error) {
+	if names == nil {
+		if f, ok := s.Field("username"); ok && slices.Contains(editable, f) {
+			names = []string{"username"}
 		}
 	}
-	for _, name := range required {
+	out := map[*filterop.Field]bool{}
+	for _, name := range names {
 		f, ok := s.Field(name)
-		if !ok || !slices.Contains(a.editable, f) {
+		if !ok || !slices.Contains(editable, f) {
 			return nil, fmt.Errorf("users: RequiredFields: %s is not an editable field", name)
 		}
-		a.required[f] = true
+		out[f] = true
 	}
-	if a.appLang, _ = s.Field("appLang"); a.appLang == nil {
-		return nil, fmt.Errorf("users: UserModel %s has no appLang field", t)
-	}
-	return a, nil
+	return out, nil
 }
 
 func statusError(status int, format string, args ...any) error {
@@ -269,11 +307,15 @@ func (a *actions) updateProfile(r *http.Request, ac *resourcer.ActionContext) (a
 	if err != nil {
 		return nil, err
 	}
+	scope, err := readWriteScope(ac.Params)
+	if err != nil {
+		return nil, err
+	}
 	m := a.newUser(id)
 	var columns []string
 	for _, f := range a.editable {
 		v, given := lookup(values, f)
-		if !given {
+		if !given || !scope.allows(f.Key, f.Column) {
 			continue
 		}
 		empty, err := setField(m, f, v)
@@ -311,6 +353,9 @@ func (a *actions) updateLang(r *http.Request, ac *resourcer.ActionContext) (any,
 	if !given {
 		return nil, statusError(http.StatusBadRequest, "values.appLang is required")
 	}
+	if err := a.mayWrite(ac.Params, a.appLang.Key, a.appLang.Column); err != nil {
+		return nil, err
+	}
 	m := a.newUser(id)
 	if _, err := setField(m, a.appLang, v); err != nil {
 		return nil, err
@@ -331,24 +376,10 @@ func (a *actions) changePassword(r *http.Request, ac *resourcer.ActionContext) (
 	if err != nil {
 		return nil, err
 	}
-	str := func(name string) (string, error) {
-		switch v := values[name].(type) {
-		case nil:
-			return "", nil
-		case string:
-			return v, nil
-		}
-		return "", statusError(http.StatusBadRequest, "values.%s: want a string", name)
-	}
-	oldPassword, err := str("oldPassword")
-	if err != nil {
+	if err := a.mayWrite(ac.Params, "password"); err != nil {
 		return nil, err
 	}
-	newPassword, err := str("newPassword")
-	if err != nil {
-		return nil, err
-	}
-	confirm, err := str("confirmPassword")
+	oldPassword, newPassword, confirm, err := passwordValues(values)
 	if err != nil {
 		return nil, err
 	}
@@ -375,86 +406,33 @@ func (a *actions) changePassword(r *http.Request, ac *resourcer.ActionContext) (
 	return nil, nil
 }
 
-func (a *actions) listExcludeRole(r *http.Request, ac *resourcer.ActionContext) (any, error) {
-	ctx := r.Context()
-	p := ac.Params
-	roles, err := roleNames(p["roleName"])
-	if err != nil {
-		return nil, err
+// passwordValues reads changePassword's values; a missing one is "".
+func passwordValues(values map[string]any) (oldPassword, newPassword, confirm string, err error) {
+	out := make([]string, 3)
+	for i, name := range []string{"oldPassword", "newPassword", "confirmPassword"} {
+		switch v := values[name].(type) {
+		case nil:
+		case string:
+			out[i] = v
+		default:
+			return "", "", "", statusError(http.StatusBadRequest, "values.%s: want a string", name)
+		}
 	}
-	page, err := positiveInt(p, "page", 1)
-	if err != nil {
-		return nil, err
-	}
-	pageSize, err := positiveInt(p, "pageSize", listDefaultPageSize)
-	if err != nil {
-		return nil, err
-	}
-	pageSize = min(pageSize, listMaxPageSize)
-	pk := a.schema.PKs()[0]
-	having := a.db.NewSelect().Model((*RoleUser)(nil)).ColumnExpr("1").
-		Where("? = ?.?", bun.Ident("rolesUsers.userId"), bun.Ident(a.schema.Alias), bun.Ident(pk.Column)).
-		Where("? IN (?)", bun.Ident("rolesUsers.roleName"), bun.In(roles))
-	rows := reflect.New(reflect.SliceOf(reflect.PointerTo(a.model)))
-	rows.Elem().Set(reflect.MakeSlice(rows.Elem().Type(), 0, pageSize)) // [] rather than null when none match
-	q := a.db.NewSelect().Model(rows.Interface()).Where("NOT EXISTS (?)", having)
-	q, err = filterop.ApplyWith(a.filters, ctx, q, a.schema, p["filter"])
-	if err != nil {
-		return nil, err
-	}
-	count, err := q.OrderExpr("?.? ASC", bun.Ident(a.schema.Alias), bun.Ident(pk.Column)).
-		Limit(int64(pageSize)).Offset(int64((page - 1) * pageSize)).ScanAndCount(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &resourcer.Response{
-		Data: Desensitize(rows.Elem().Interface()),
-		Meta: resourcer.PageMeta(count, page, pageSize),
-	}, nil
+	return out[0], out[1], out[2], nil
 }
 
-// roleNames reads roleName: a name or a list of names.
-func roleNames(v any) ([]string, error) {
-	var names []string
-	switch x := v.(type) {
-	case string:
-		names = []string{x}
-	case []any:
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, statusError(http.StatusBadRequest, "roleName must be a role name or a list of names")
-			}
-			names = append(names, s)
-		}
-	case []string:
-		names = x
-	case nil:
-	default:
-		return nil, statusError(http.StatusBadRequest, "roleName must be a role name or a list of names")
+// mayWrite answers 403 naming the field when the params the ACL narrowed
+// (whitelist, fields, blacklist) do not let the action write it: an
+// action that writes one field has nothing to drop silently.
+func (a *actions) mayWrite(p resourcer.Params, names ...string) error {
+	scope, err := readWriteScope(p)
+	if err != nil {
+		return err
 	}
-	names = slices.DeleteFunc(slices.Clone(names), func(s string) bool { return s == "" })
-	if len(names) == 0 {
-		return nil, statusError(http.StatusBadRequest, "roleName is required")
+	if !scope.allows(names...) {
+		return statusError(http.StatusForbidden, "values.%s: the grant does not let this action write %s", names[0], names[0])
 	}
-	return names, nil
-}
-
-// positiveInt reads a positive whole number given as a number or a string.
-func positiveInt(p resourcer.Params, key string, def int) (int, error) {
-	switch v := p[key].(type) {
-	case nil:
-		return def, nil
-	case float64:
-		if v == math.Trunc(v) && v >= 1 && v <= math.MaxInt32 {
-			return int(v), nil
-		}
-	case string:
-		if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= math.MaxInt32 {
-			return n, nil
-		}
-	}
-	return 0, statusError(http.StatusBadRequest, "%s must be a positive whole number", key)
+	return nil
 }
 
 var (

@@ -241,7 +241,7 @@ func TestUpdateProfileAction(t *testing.T) {
 			body, field string
 			code        int
 		}{
-			{`{"nickname":5}`, "nickname", 400},
+			{`{"nickname":true}`, "nickname", 400},
 			{`{"email":{"a":1}}`, "email", 400},
 			{`{"username":""}`, "username", 400},
 			{`{"username":null}`, "username", 400},
@@ -329,8 +329,8 @@ func TestUpdateLangAction(t *testing.T) {
 		if r := e.serve(e.rs, "member", bob.ID, "POST", "/api/users:updateLang", `{"appLang":null}`); r.code != 200 || e.user(bob.ID).AppLang != "" {
 			t.Errorf("clearing appLang: %d %s", r.code, r.raw)
 		}
-		if r := e.serve(e.rs, "member", bob.ID, "POST", "/api/users:updateLang", `{"appLang":1}`); r.code != 400 || !strings.Contains(r.message(), "appLang") {
-			t.Errorf("appLang number: %d %s", r.code, r.raw)
+		if r := e.serve(e.rs, "member", bob.ID, "POST", "/api/users:updateLang", `{"appLang":["en"]}`); r.code != 400 || !strings.Contains(r.message(), "appLang") {
+			t.Errorf("appLang list: %d %s", r.code, r.raw)
 		}
 		if r := e.serve(e.rs, "member", bob.ID, "POST", "/api/users:updateLang", `{}`); r.code != 400 {
 			t.Errorf("no appLang: %d %s", r.code, r.raw)

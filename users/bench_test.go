@@ -1,8 +1,13 @@
 package users_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
 	"github.com/gatehouse-dev/gatehouse/users"
 )
 
@@ -22,6 +27,36 @@ func BenchmarkDesensitize(b *testing.B) {
 	for b.Loop() {
 		if out := users.Desensitize(u); out.Password != "" {
 			b.Fatal("not desensitized")
+		}
+	}
+}
+
+// BenchmarkServerColumnsHook runs the hooks bun runs before a bulk insert
+// of posts that embed Audit and Timestamps (the promoted Audit hook, which
+// fills the whole slice from its first struct), and of a model whose own
+// hook calls FillServerColumns; the cost per row should not grow with the
+// batch.
+func BenchmarkServerColumnsHook(b *testing.B) {
+	db := dbtest.SQLite(b)
+	ctx := users.WithCurrentUser(context.Background(), 7)
+	for _, n := range []int{1, 100, 1000} {
+		promoted := make([]*auditedPost, n)
+		own := make([]*hookedPost, n)
+		for i := range n {
+			promoted[i], own[i] = &auditedPost{Title: "t"}, &hookedPost{Title: "t"}
+		}
+		for name, rows := range map[string]any{"promoted": &promoted, "own hook": &own} {
+			b.Run(fmt.Sprintf("%s/rows=%d", name, n), func(b *testing.B) {
+				q := db.NewInsert().Model(rows)
+				hook := q.GetModel().(bun.BeforeAppendModelHook)
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := hook.BeforeAppendModel(ctx, q); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
+			})
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/uptrace/bun"
 
@@ -21,18 +20,21 @@ import (
 //
 // create takes values {title, parentId, sort}; update changes title and
 // sort and moves the department when parentId changes; destroy refuses a
-// department with sub-departments or members.
+// department with sub-departments or members. Like resourcer/crud, create
+// and update drop, silently, values the params the ACL narrowed do not
+// let them write (whitelist, fields, blacklist). GET and HEAD cannot run
+// them (resourcer.StateChanging).
 func DepartmentActions(db *bun.DB) map[string]http.Handler {
 	return map[string]http.Handler{
-		"departments:create":  resourcer.HandlerFunc(departmentCreate(db)),
-		"departments:update":  resourcer.HandlerFunc(departmentUpdate(db)),
-		"departments:destroy": resourcer.HandlerFunc(departmentDestroy(db)),
+		"departments:create":  resourcer.StateChanging(resourcer.HandlerFunc(departmentCreate(db))),
+		"departments:update":  resourcer.StateChanging(resourcer.HandlerFunc(departmentUpdate(db))),
+		"departments:destroy": resourcer.StateChanging(resourcer.HandlerFunc(departmentDestroy(db))),
 	}
 }
 
 func departmentCreate(db *bun.DB) resourcer.HandlerFunc {
 	return func(r *http.Request, ac *resourcer.ActionContext) (any, error) {
-		values, err := valuesOf(ac.Params)
+		values, err := departmentValues(ac.Params)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +59,7 @@ func departmentUpdate(db *bun.DB) resourcer.HandlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		values, err := valuesOf(ac.Params)
+		values, err := departmentValues(ac.Params)
 		if err != nil {
 			return nil, err
 		}
@@ -81,8 +83,7 @@ func departmentUpdate(db *bun.DB) resourcer.HandlerFunc {
 		}
 		err = db.RunInTx(ctx, nil, func(_ context.Context, tx bun.Tx) error {
 			if len(columns) > 0 {
-				columns = append(columns, "updatedAt")
-				columns = append(columns, d.Audit.HookColumns(ctx, false)...)
+				columns = append(columns, d.HookColumns(ctx, false)...)
 				if _, err := tx.NewUpdate().Model(&d).Column(columns...).WherePK().Exec(ctx); err != nil {
 					return err
 				}
@@ -110,6 +111,26 @@ func departmentDestroy(db *bun.DB) resourcer.HandlerFunc {
 		}
 		return nil, DeleteDepartment(r.Context(), db, id)
 	}
+}
+
+// departmentValues reads params.values, keeping what the params'
+// whitelist, fields and blacklist let a write set.
+func departmentValues(p resourcer.Params) (map[string]any, error) {
+	values, err := valuesOf(p)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := readWriteScope(p)
+	if err != nil {
+		return nil, err
+	}
+	kept := make(map[string]any, len(values))
+	for k, v := range values {
+		if scope.allows(k) {
+			kept[k] = v
+		}
+	}
+	return kept, nil
 }
 
 // readDepartment applies title, parentId and sort from values.
@@ -155,15 +176,8 @@ func departmentKey(p resourcer.Params) (int64, error) {
 
 // wholeID reads a whole number given as a JSON number or a string.
 func wholeID(v any) (int64, error) {
-	switch x := v.(type) {
-	case float64:
-		if x == float64(int64(x)) {
-			return int64(x), nil
-		}
-	case string:
-		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-			return n, nil
-		}
+	if n, ok := wholeNumber(v); ok {
+		return n, nil
 	}
 	return 0, fmt.Errorf("want a whole number, got %v", v)
 }

@@ -481,7 +481,7 @@ func setIsLeaf(ctx context.Context, tx bun.IDB, d *Department, leaf bool) error 
 
 // updateDepartment writes the columns plus the ones the hooks fill.
 func updateDepartment(ctx context.Context, tx bun.IDB, d *Department, columns ...string) error {
-	cols := append(append(columns, "updatedAt"), d.Audit.HookColumns(ctx, false)...)
+	cols := append(columns, d.HookColumns(ctx, false)...)
 	if _, err := tx.NewUpdate().Model(d).Column(cols...).WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("users: updating department %d: %w", d.ID, err)
 	}

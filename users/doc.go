@@ -1,6 +1,14 @@
 // Package users is a users and departments directory on bun, after
 // NocoBase's users and departments plugins, for SQLite and PostgreSQL.
 //
+//	if err := users.CreateTables(ctx, db, users.Options{}); err != nil {
+//		return err
+//	}
+//	root, err := users.InstallRoot(ctx, db, os.LookupEnv)
+//	...
+//	// In the middleware that authenticates a request:
+//	ctx = users.WithCurrentUser(ctx, userID)
+//
 // # Models
 //
 // User, Department (an adjacency-list tree), DepartmentUser (memberships,
@@ -9,12 +17,40 @@
 // fields to users the bun way, with their own model that embeds User with
 // bun:",extend", passed as Options.UserModel.
 //
-// # Audit fields
+// # Audit fields and times
 //
 // Embed Audit in any model to have createdById and updatedById filled from
 // the user in the context (WithCurrentUser) on insert and update, single
-// or bulk; Timestamps does the same for createdAt and updatedAt.
-// CreateAuditIndexes indexes the audit columns.
+// or bulk; Timestamps does the same for createdAt and updatedAt. The two
+// compose: embedded side by side, Go promotes Audit's hook, which fills
+// every Audit and Timestamps the model embeds (Timestamps' own hooks sit
+// one level down for that). A model with a BeforeAppendModel of its own
+// calls FillServerColumns from it, and CheckModel (which CreateTables runs
+// on the directory's models) reports a model whose hook leaves them unset.
+//
+// The columns are the server's, as in NocoBase: with a user in the context
+// a client's values are replaced (an insert gets the user and the time; an
+// update gets the user and the time and writes the stored createdById and
+// createdAt back), by the hooks for any bun write and, for resourcer/crud,
+// through the ServerColumns and HookColumns methods, which tell crud to
+// ignore client values and to write what the hooks fill. Without a user
+// (system jobs, imports) values set on the model are kept. Through
+// resourcer/crud a client can never set a user's passwordChangeTz or
+// resetToken either. CreateAuditIndexes indexes the audit columns.
+//
+// Go promotes only Audit's HookColumns and ServerColumns from a model that
+// embeds both: a writer that asks the model alone for them learns the
+// audit columns, so an update that does not name updatedAt leaves it
+// as it was; User and Department declare both sets themselves.
+//
+// # Actions and the data scope
+//
+// Actions and DepartmentActions are resourcer handlers that keep to the
+// request's data scope as resourcer/crud does: the writing ones apply the
+// whitelist, fields and blacklist the ACL left in the params and refuse
+// GET and HEAD (resourcer.StateChanging); listExcludeRole returns only
+// fields the grant and ActionContext.Readable allow, never a hidden one,
+// and refuses a filter on a field the request may not read.
 //
 // # Departments
 //

@@ -97,10 +97,7 @@ type RoleUser struct {
 // columns you mean to change (resourcer/crud does, and keeps the stored
 // password when a request sends an empty one).
 func (u *User) BeforeAppendModel(ctx context.Context, query bun.Query) error {
-	if err := u.Timestamps.BeforeAppendModel(ctx, query); err != nil {
-		return err
-	}
-	if err := u.Audit.BeforeAppendModel(ctx, query); err != nil {
+	if err := FillServerColumns(ctx, query, u); err != nil {
 		return err
 	}
 	switch query.(type) {
@@ -128,9 +125,9 @@ func (u *User) BeforeAppendModel(ctx context.Context, query bun.Query) error {
 // HookColumns names what the hook fills: timestamps, audit columns and,
 // when a new password was set, passwordChangeTz.
 func (u *User) HookColumns(ctx context.Context, insert bool) []string {
-	cols := append([]string{"updatedAt"}, u.Audit.HookColumns(ctx, insert)...)
+	cols := serverHookColumns(ctx, &u.Timestamps, &u.Audit, insert)
 	if insert {
-		return append(cols, "createdAt", "enabled")
+		return append(cols, "enabled")
 	}
 	if u.Password != "" && u.Password != u.storedPassword {
 		cols = append(cols, "passwordChangeTz")
@@ -138,12 +135,41 @@ func (u *User) HookColumns(ctx context.Context, insert bool) []string {
 	return cols
 }
 
+// ServerColumns names what a client may not write (resourcer/crud ignores
+// it): the timestamps, the audit columns while a user is signed in, and
+// passwordChangeTz and resetToken, which only the password flows set (a
+// client that could set them could keep stale tokens valid or plant a
+// reset token).
+func (u *User) ServerColumns(ctx context.Context) []string {
+	return append(serverOwnedColumns(ctx, &u.Timestamps, &u.Audit), "passwordChangeTz", "resetToken")
+}
+
 // BeforeAppendModel fills the department's timestamps and audit columns.
 func (d *Department) BeforeAppendModel(ctx context.Context, query bun.Query) error {
-	if err := d.Timestamps.BeforeAppendModel(ctx, query); err != nil {
-		return err
-	}
-	return d.Audit.BeforeAppendModel(ctx, query)
+	return FillServerColumns(ctx, query, d)
+}
+
+// HookColumns names what the hook fills: timestamps and audit columns.
+func (d *Department) HookColumns(ctx context.Context, insert bool) []string {
+	return serverHookColumns(ctx, &d.Timestamps, &d.Audit, insert)
+}
+
+// ServerColumns names the timestamps and, while a user is signed in, the
+// audit columns: resourcer/crud ignores a client's values for them.
+func (d *Department) ServerColumns(ctx context.Context) []string {
+	return serverOwnedColumns(ctx, &d.Timestamps, &d.Audit)
+}
+
+// serverHookColumns are what the hooks of a Timestamps and an Audit
+// embedded side by side fill; Go promotes only Audit's HookColumns.
+func serverHookColumns(ctx context.Context, t *Timestamps, a *Audit, insert bool) []string {
+	return append(t.HookColumns(ctx, insert), a.HookColumns(ctx, insert)...)
+}
+
+// serverOwnedColumns are the ServerColumns of a Timestamps and an Audit
+// embedded side by side.
+func serverOwnedColumns(ctx context.Context, t *Timestamps, a *Audit) []string {
+	return append(t.ServerColumns(ctx), a.ServerColumns(ctx)...)
 }
 
 func typeOf(model any) reflect.Type {

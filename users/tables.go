@@ -22,14 +22,23 @@ func RegisterModels(db *bun.DB) {
 }
 
 // CreateTables creates the directory's tables and indexes if they do not
-// exist: users, departments, departmentsUsers, rolesUsers.
+// exist: users, departments, departmentsUsers, rolesUsers. It first checks
+// (CheckModel) that a host's user model still fills the audit columns and
+// times, so that a hook of its own that forgets them fails at start-up
+// rather than leaving rows without an author.
 func CreateTables(ctx context.Context, db *bun.DB, opts Options) error {
 	RegisterModels(db)
 	userModel := opts.UserModel
 	if userModel == nil {
 		userModel = (*User)(nil)
 	}
-	for _, m := range []any{userModel, (*Department)(nil), (*DepartmentUser)(nil), (*RoleUser)(nil)} {
+	models := []any{userModel, (*Department)(nil), (*DepartmentUser)(nil), (*RoleUser)(nil)}
+	for _, m := range models {
+		if err := CheckModel(db, m); err != nil {
+			return err
+		}
+	}
+	for _, m := range models {
 		if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
 			return fmt.Errorf("users: create table for %T: %w", m, err)
 		}
