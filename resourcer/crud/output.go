@@ -7,8 +7,9 @@ import (
 )
 
 // record turns a model into the JSON object NocoBase returns: fields by
-// their JSON names, loaded associations by name, trimmed by the request's
-// fields and except.
+// their JSON names, loaded associations by name, trimmed by the
+// projection (the request's fields and except, and what it may read).
+// Hidden fields are never written.
 func record(s *filterop.Schema, v reflect.Value, pr *projection) map[string]any {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
@@ -31,14 +32,15 @@ func record(s *filterop.Schema, v reflect.Value, pr *projection) map[string]any 
 			continue
 		}
 		rv := v.FieldByName(rel.GoName())
+		target := pr.targets[rel.Name]
 		if rel.ToMany() {
 			list := make([]any, 0, rv.Len())
 			for i := 0; i < rv.Len(); i++ {
-				list = append(list, record(rel.Schema, rv.Index(i), nil))
+				list = append(list, record(rel.Schema, rv.Index(i), target))
 			}
 			out[rel.Name] = list
 		} else {
-			out[rel.Name] = record(rel.Schema, rv, nil)
+			out[rel.Name] = record(rel.Schema, rv, target)
 		}
 	}
 	return out

@@ -67,59 +67,26 @@ func (r *Resource) selectQuery(ctx context.Context, db bun.IDB, rows any, filter
 	return q, nil
 }
 
-func (r *Resource) list(req *http.Request, ac *resourcer.ActionContext) (any, error) {
-	ctx := req.Context()
-	p := ac.Params
-	filter, _, err := r.scope(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	pr, err := r.projection(p)
-	if err != nil {
-		return nil, err
-	}
-	order, err := r.orderBy(p)
-	if err != nil {
-		return nil, err
-	}
-	page, err := intParam(p, "page", 1)
-	if err != nil {
-		return nil, err
-	}
-	pageSize, err := intParam(p, "pageSize", r.opts.DefaultPageSize)
-	if err != nil {
-		return nil, err
-	}
-	pageSize = min(pageSize, r.opts.MaxPageSize)
-	rows := r.newRows()
-	q, err := r.selectQuery(ctx, r.db, rows.Interface(), filter, pr)
-	if err != nil {
-		return nil, err
-	}
-	q = applyOrder(q, order)
-	if !boolParam(p, "paginate", true) {
-		if err := q.Scan(ctx); err != nil {
-			return nil, r.dbError(ctx, err)
-		}
-		return records(r.schema, rows.Elem(), pr), nil
-	}
-	count, err := q.Limit(int64(pageSize)).Offset(int64((page - 1) * pageSize)).ScanAndCount(ctx)
-	if err != nil {
-		return nil, r.dbError(ctx, err)
-	}
-	return &resourcer.Response{
-		Data: records(r.schema, rows.Elem(), pr),
-		Meta: resourcer.PageMeta(count, page, pageSize),
-	}, nil
+// readPlan is what list and get run: the rows' filter, the projection and
+// the order, each checked against what the request may read.
+type readPlan struct {
+	filter map[string]any
+	pr     *projection
+	order  []orderTerm
 }
 
-func (r *Resource) get(req *http.Request, ac *resourcer.ActionContext) (any, error) {
-	ctx := req.Context()
+// plan checks the request's own filter and sort against what it may read,
+// then reads the merged params into a readPlan.
+func (r *Resource) plan(ctx context.Context, ac *resourcer.ActionContext) (*readPlan, error) {
+	rd := r.readable(ac)
+	if err := r.checkRequest(ctx, ac, rd, true); err != nil {
+		return nil, err
+	}
 	filter, _, err := r.scope(ctx, ac.Params)
 	if err != nil {
 		return nil, err
 	}
-	pr, err := r.projection(ac.Params)
+	pr, err := r.projection(ac.Params, rd)
 	if err != nil {
 		return nil, err
 	}
@@ -127,22 +94,66 @@ func (r *Resource) get(req *http.Request, ac *resourcer.ActionContext) (any, err
 	if err != nil {
 		return nil, err
 	}
-	rows := r.newRows()
-	q, err := r.selectQuery(ctx, r.db, rows.Interface(), filter, pr)
+	return &readPlan{filter: filter, pr: pr, order: order}, nil
+}
+
+func (r *Resource) list(req *http.Request, ac *resourcer.ActionContext) (any, error) {
+	ctx := req.Context()
+	plan, err := r.plan(ctx, ac)
 	if err != nil {
 		return nil, err
 	}
-	if err := applyOrder(q, order).Limit(1).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	page, pageSize, err := r.paging(ac.Params)
+	if err != nil {
+		return nil, err
+	}
+	rows := r.newRows()
+	q, err := r.selectQuery(ctx, r.db, rows.Interface(), plan.filter, plan.pr)
+	if err != nil {
+		return nil, err
+	}
+	q = applyOrder(q, plan.order)
+	if !boolParam(ac.Params, "paginate", true) {
+		if err := q.Scan(ctx); err != nil {
+			return nil, r.dbError(ctx, err)
+		}
+		return records(r.schema, rows.Elem(), plan.pr), nil
+	}
+	count, err := q.Limit(int64(pageSize)).Offset(int64(page-1) * int64(pageSize)).ScanAndCount(ctx)
+	if err != nil {
+		return nil, r.dbError(ctx, err)
+	}
+	return &resourcer.Response{
+		Data: records(r.schema, rows.Elem(), plan.pr),
+		Meta: resourcer.PageMeta(count, page, pageSize),
+	}, nil
+}
+
+func (r *Resource) get(req *http.Request, ac *resourcer.ActionContext) (any, error) {
+	ctx := req.Context()
+	plan, err := r.plan(ctx, ac)
+	if err != nil {
+		return nil, err
+	}
+	rows := r.newRows()
+	q, err := r.selectQuery(ctx, r.db, rows.Interface(), plan.filter, plan.pr)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyOrder(q, plan.order).Limit(1).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, r.dbError(ctx, err)
 	}
 	if rows.Elem().Len() == 0 {
 		return nil, notFound("%s not found", r.name)
 	}
-	return record(r.schema, rows.Elem().Index(0), pr), nil
+	return record(r.schema, rows.Elem().Index(0), plan.pr), nil
 }
 
 func (r *Resource) count(req *http.Request, ac *resourcer.ActionContext) (any, error) {
 	ctx := req.Context()
+	if err := r.checkRequest(ctx, ac, r.readable(ac), false); err != nil {
+		return nil, err
+	}
 	filter, _, err := r.scope(ctx, ac.Params)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,216 @@
+package crud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/filterop"
+	"github.com/gatehouse-dev/gatehouse/resourcer"
+)
+
+// readable is what one request may read, from ActionContext.Readable: per
+// collection, the fields and associations its roles may list or get. A nil
+// *readable (no permission layer set Readable) reads every field that is
+// not hidden.
+//
+// Collections are named as the ACL names them: the resource's own by the
+// resource name, an association's target by its table name. A
+// self-referencing association (users.createdBy) resolves to the same
+// schema as the resource, and so to the resource's name.
+type readable struct {
+	fn    func(collection string) (fields []string, all bool)
+	main  *filterop.Schema
+	name  string
+	cache map[*filterop.Schema]*readSet
+}
+
+// readSet is one collection's readable fields and associations, resolved
+// through its schema so that every name a field goes by (column, JSON key)
+// counts.
+type readSet struct {
+	all       bool
+	fields    map[*filterop.Field]bool
+	relations map[*filterop.Relation]bool
+}
+
+// everything is the readSet of a request no permission layer limits.
+var everything = &readSet{all: true}
+
+// readable returns the request's readable scope, nil when no permission
+// layer set one.
+func (r *Resource) readable(ac *resourcer.ActionContext) *readable {
+	if ac == nil || ac.Readable == nil {
+		return nil
+	}
+	return &readable{fn: ac.Readable, main: r.schema, name: r.name, cache: map[*filterop.Schema]*readSet{}}
+}
+
+// set returns what may be read of the collection s describes. A grant's
+// fields may hold association paths ("comments.createdBy", from appends):
+// their first segment makes the association readable.
+func (rd *readable) set(s *filterop.Schema) *readSet {
+	if rd == nil {
+		return everything
+	}
+	if set, ok := rd.cache[s]; ok {
+		return set
+	}
+	collection := s.Table
+	if s == rd.main {
+		collection = rd.name
+	}
+	names, all := rd.fn(collection)
+	set := &readSet{all: all}
+	if !all {
+		set.fields = map[*filterop.Field]bool{}
+		set.relations = map[*filterop.Relation]bool{}
+		for _, n := range names {
+			head, _, _ := strings.Cut(n, ".")
+			if f, ok := s.Field(head); ok {
+				set.fields[f] = true
+			}
+			if rel, ok := s.Relation(head); ok {
+				set.relations[rel] = true
+			}
+		}
+	}
+	rd.cache[s] = set
+	return set
+}
+
+// field reports whether f may be read, filtered and sorted on. Hidden
+// fields never may; the primary key always may, because it is the
+// record's identity that filterByTk and appended associations expose
+// anyway.
+func (set *readSet) field(f *filterop.Field) bool {
+	return !f.Hidden && (set.all || set.fields[f] || f.Bun().IsPK)
+}
+
+func (set *readSet) relation(rel *filterop.Relation) bool {
+	return set.all || set.relations[rel]
+}
+
+// keys returns the output keys of s's records that may be read; nil when
+// every field that is not hidden may.
+func (set *readSet) keys(s *filterop.Schema) map[string]bool {
+	if set.all {
+		return nil
+	}
+	keys := map[string]bool{}
+	for _, f := range s.Fields() {
+		if set.field(f) {
+			keys[f.Key] = true
+		}
+	}
+	return keys
+}
+
+// guard is the filterop.FieldGuard for the request's own filter: it
+// refuses fields and associations the request may not read, and hidden
+// fields (filterop refuses those first).
+func (rd *readable) guard(s *filterop.Schema, name string) error {
+	set := rd.set(s)
+	if rel, ok := s.Relation(name); ok {
+		if !set.relation(rel) {
+			return &unreadableError{table: s.Table}
+		}
+		return nil
+	}
+	if f, ok := s.Field(name); ok && !set.field(f) {
+		return &unreadableError{table: s.Table}
+	}
+	return nil
+}
+
+// unreadableError is the guard's refusal. checkRequest turns it into the
+// answer filterop gives a name the schema does not have, so that the
+// answer never tells an unreadable column from a missing one.
+type unreadableError struct {
+	table string
+}
+
+func (e *unreadableError) Error() string { return e.table + " may not be read" }
+
+// asUnknown rewrites a filter error caused by the guard into filterop's
+// error for an unknown name at the same path: "filter: email.$startsWith:
+// users has no field email". The name is the path's last segment that is
+// not an operator, as the client wrote it (a column name, say).
+//
+// An association named in a dotted key ("roles.name") comes out as
+// filterop words an unknown association given a nested filter ({"roles":
+// {...}}): "filter: roles: users has no field roles"; filterop reports the
+// guard's refusal at the association's own path, so that "roles.name" is
+// not available to echo.
+func asUnknown(err error) error {
+	var fe *filterop.Error
+	var ue *unreadableError
+	if !errors.As(err, &fe) || !errors.As(err, &ue) {
+		return err
+	}
+	segs := strings.Split(fe.Path, ".")
+	name := ""
+	for i := len(segs) - 1; i >= 0 && name == ""; i-- {
+		if !strings.HasPrefix(segs[i], "$") {
+			name = segs[i]
+		}
+	}
+	return &filterop.Error{Path: fe.Path, Kind: filterop.ErrUnknownField, Reason: fmt.Sprintf("%s has no field %s", ue.table, name)}
+}
+
+// checkRequest holds what the client asked for itself (ac.RequestParams,
+// before the ACL merged its own filter in) to what it may read: its
+// filter and sort may name only readable fields and associations, or a
+// filter on a column the role cannot see would answer yes/no questions
+// about it. The ACL's filter is applied afterwards without this check: it
+// may name columns (createdById) the role does not read. An
+// ActionContext built without RequestParams has its Params checked.
+func (r *Resource) checkRequest(ctx context.Context, ac *resourcer.ActionContext, rd *readable, sorts bool) error {
+	if rd == nil {
+		return nil
+	}
+	rp := ac.RequestParams
+	if rp == nil {
+		rp = ac.Params // built by hand, not by a Resourcer: nothing tells the ACL's part apart
+	}
+	if f, ok := rp["filter"]; ok && f != nil {
+		if _, err := r.filters.Where(filterop.WithFieldGuard(ctx, rd.guard), r.schema, f); err != nil {
+			return asUnknown(err)
+		}
+	}
+	if !sorts {
+		return nil
+	}
+	names, err := stringList(rp, "sort")
+	if err != nil {
+		return err
+	}
+	main := rd.set(r.schema)
+	for _, n := range names {
+		if _, err := r.readField(main, strings.TrimPrefix(n, "-"), "sort"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readField resolves a name the client used to a field it may read. A
+// field it may not read answers as one that does not exist.
+func (r *Resource) readField(set *readSet, name, param string) (*filterop.Field, error) {
+	f, ok := r.schema.Field(name)
+	if !ok || !set.field(f) {
+		return nil, badRequest("%s: %s has no field %s", param, r.name, name)
+	}
+	return f, nil
+}
+
+// readRelation resolves an association the client named to one it may
+// read.
+func (r *Resource) readRelation(set *readSet, name, param string) (*filterop.Relation, error) {
+	rel, ok := r.schema.Relation(name)
+	if !ok || !set.relation(rel) {
+		return nil, badRequest("%s: %s has no association %s", param, r.name, name)
+	}
+	return rel, nil
+}
