@@ -38,6 +38,8 @@ type ACL struct {
 	grantListeners    []func(*GrantEvent)
 	middlewares       toposort.Sorter[middlewareNode]
 	logger            *slog.Logger
+	paramKeys         []string // registered with RegisterParamKeys
+	writeActions      []string // actions whose granted fields also bound writes
 
 	// interned maps the JSON of granted params to one shared read-only
 	// copy: thousands of grants usually carry a handful of distinct params.
@@ -66,17 +68,18 @@ type ActionOptions struct {
 // fields on create/update become a whitelist.
 func New() *ACL {
 	a := &ACL{
-		roles:       map[string]*Role{},
-		actions:     map[string]ActionOptions{},
-		alias:       map[string]string{},
-		strategies:  map[string]StrategyOptions{},
-		snippets:    map[string]*snippetEntry{},
-		fixed:       map[[2]string][]func() Params{},
-		allows:      map[[2]string]allowRule{},
-		conditions:  map[string]AllowCondition{},
-		logger:      slog.Default(),
-		interned:    map[string]Params{},
-		resourceIDs: map[string]int32{},
+		roles:        map[string]*Role{},
+		actions:      map[string]ActionOptions{},
+		alias:        map[string]string{},
+		strategies:   map[string]StrategyOptions{},
+		snippets:     map[string]*snippetEntry{},
+		fixed:        map[[2]string][]func() Params{},
+		allows:       map[[2]string]allowRule{},
+		conditions:   map[string]AllowCondition{},
+		logger:       slog.Default(),
+		interned:     map[string]Params{},
+		resourceIDs:  map[string]int32{},
+		writeActions: []string{"updateOrCreate", "firstOrCreate"},
 	}
 	a.registerBuiltinConditions()
 	a.addBuiltinMiddlewares()
@@ -137,13 +140,19 @@ func (a *ACL) ResolveActionAlias(name string) string {
 }
 
 // SetAvailableStrategy registers (or replaces) a named strategy. Roles that
-// name it pick the change up at once.
-func (a *ACL) SetAvailableStrategy(name string, opts StrategyOptions) {
+// name it pick the change up at once. Every action the strategy lists must
+// be registered (SetAvailableAction) or an alias, and a predicate must be
+// own or all; otherwise nothing changes and the error names the entry.
+func (a *ACL) SetAvailableStrategy(name string, opts StrategyOptions) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.checkStrategyLocked("strategy "+name, opts); err != nil {
+		return err
+	}
 	opts.Actions = slices.Clone(opts.Actions)
 	a.strategies[name] = opts
 	a.publishAllLocked()
+	return nil
 }
 
 // AvailableStrategy returns a registered strategy.
@@ -230,14 +239,19 @@ func (a *ACL) BeforeGrantAction(listener func(*GrantEvent)) {
 	a.grantListeners = append(a.grantListeners, listener)
 }
 
-// runGrantListenersLocked applies NocoBase's two built-in grant rules, then
-// the host's listeners.
+// runGrantListenersLocked applies the built-in grant rules, then the
+// host's listeners: {own: true} adds the createdById filter; on create and
+// update granted fields become the whitelist, as in NocoBase; on the other
+// write actions (RegisterWriteActions) they bound writes too and stay to
+// bound the output.
 func (a *ACL) runGrantListenersLocked(ev *GrantEvent) error {
 	if jsonval.Truthy(ev.Params["own"]) {
 		ev.Params = Params(jsonval.DeepMerge(map[string]any(ev.Params), map[string]any(ownPredicate())).(map[string]any))
 	}
-	if target := a.resolveAliasLocked(ev.Action); target == "create" || target == "update" {
-		if fields, ok := ev.Params["fields"]; ok && jsonval.Truthy(fields) {
+	target := a.resolveAliasLocked(ev.Action)
+	if fields, ok := ev.Params["fields"]; ok && jsonval.Truthy(fields) {
+		switch {
+		case target == "create" || target == "update":
 			p := make(Params, len(ev.Params))
 			for k, v := range ev.Params {
 				if k != "fields" {
@@ -246,6 +260,8 @@ func (a *ACL) runGrantListenersLocked(ev *GrantEvent) error {
 			}
 			p["whitelist"] = fields
 			ev.Params = p
+		case slices.Contains(a.writeActions, target):
+			ev.Params = withWriteWhitelist(ev.Params)
 		}
 	}
 	for _, l := range a.grantListeners {

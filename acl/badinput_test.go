@@ -42,24 +42,30 @@ func TestBadInput(t *testing.T) {
 		a := New()
 		mustDefine(t, a, RoleOptions{Name: "r", Actions: map[string]Params{"posts:list": nil, "posts:get": {}}})
 		for _, action := range []string{"list", "get"} {
-			wantJSON(t, a.Can(CanArgs{Role: "r", Resource: "posts", Action: action}), fmt.Sprintf(`{"role":"r","resource":"posts","action":%q}`, action))
+			wantJSON(t, canPtr(a, CanArgs{Role: "r", Resource: "posts", Action: action}), fmt.Sprintf(`{"role":"r","resource":"posts","action":%q}`, action))
 		}
 		r, _ := a.GetRole("r")
 		wantJSON(t, r, `{"role":"r","actions":{"posts:list":{},"posts:get":{}},"snippets":[]}`)
 	})
-	t.Run("unknown strategy denies", func(t *testing.T) {
+	t.Run("a strategy registered empty denies, and Explain says so", func(t *testing.T) {
 		a := New()
+		if err := a.SetAvailableStrategy("nope", StrategyOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		mustDefine(t, a, RoleOptions{Name: "r", Strategy: "nope"})
-		if res := a.Can(CanArgs{Role: "r", Resource: "posts", Action: "list"}); res != nil {
-			t.Errorf("unknown strategy allowed: %+v", res)
+		if res := canPtr(a, CanArgs{Role: "r", Resource: "posts", Action: "list"}); res != nil {
+			t.Errorf("empty strategy allowed: %+v", res)
 		}
 		d := a.Explain(CanArgs{Role: "r", Resource: "posts", Action: "list"})
-		if d.Allowed || len(d.Steps) != 1 || !d.Steps[0].StrategyMissing {
+		if d.Allowed || len(d.Steps) != 1 || d.Steps[0].Strategy != "nope" {
 			t.Errorf("Explain = %+v", d)
 		}
-		a.SetAvailableStrategy("nope", StrategyOptions{Actions: []string{"list"}})
-		if a.Can(CanArgs{Role: "r", Resource: "posts", Action: "list"}) == nil {
-			t.Error("registering the strategy later did not take effect")
+		a.SetAvailableAction("list", ActionOptions{})
+		if err := a.SetAvailableStrategy("nope", StrategyOptions{Actions: []string{"list"}}); err != nil {
+			t.Fatal(err)
+		}
+		if canPtr(a, CanArgs{Role: "r", Resource: "posts", Action: "list"}) == nil {
+			t.Error("changing the strategy later did not take effect")
 		}
 	})
 	t.Run("empty and odd questions deny", func(t *testing.T) {
@@ -67,7 +73,7 @@ func TestBadInput(t *testing.T) {
 		a.SetAvailableStrategy("all", StrategyOptions{Actions: []string{"*"}})
 		mustDefine(t, a, RoleOptions{Name: "r", Strategy: "all"})
 		for _, args := range []CanArgs{{}, {Resource: "posts", Action: "list"}, {Roles: []string{}, Resource: "p", Action: "l"}, {Roles: []string{""}, Resource: "p", Action: "l"}} {
-			if res := a.Can(args); res != nil {
+			if res := canPtr(a, args); res != nil {
 				t.Errorf("Can(%+v) = %+v", args, res)
 			}
 		}
@@ -79,11 +85,11 @@ func TestBadInput(t *testing.T) {
 		for i := range roles {
 			roles[i] = fmt.Sprint("missing", i)
 		}
-		if res := a.Can(CanArgs{Roles: roles, Resource: "posts", Action: "list"}); res != nil {
+		if res := canPtr(a, CanArgs{Roles: roles, Resource: "posts", Action: "list"}); res != nil {
 			t.Errorf("unknown roles allowed: %+v", res)
 		}
 		roles[len(roles)-1] = "r"
-		wantJSON(t, a.Can(CanArgs{Roles: roles, Resource: "posts", Action: "list"}), `{"role":"r","resource":"posts","action":"list","params":{"filter":{"a":1}}}`)
+		wantJSON(t, canPtr(a, CanArgs{Roles: roles, Resource: "posts", Action: "list"}), `{"role":"r","resource":"posts","action":"list","params":{"filter":{"a":1}}}`)
 	})
 	t.Run("invalid snippet rules", func(t *testing.T) {
 		a := New()

@@ -76,9 +76,9 @@ func benchCan(b *testing.B, args func(i int) CanArgs, wantAllowed bool) {
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
-		res := a.Can(args(i))
-		if (res != nil) != wantAllowed {
-			b.Fatalf("Can(%+v) = %+v", args(i), res)
+		res, ok := a.Can(args(i))
+		if ok != wantAllowed {
+			b.Fatalf("Can(%+v) = %+v, %v", args(i), res, ok)
 		}
 		i++
 	}
@@ -132,7 +132,7 @@ func BenchmarkCanParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			if a.Can(CanArgs{Role: benchRoles[i%100], Resource: benchResources[i%200], Action: "create"}) == nil {
+			if _, ok := a.Can(CanArgs{Role: benchRoles[i%100], Resource: benchResources[i%200], Action: "create"}); !ok {
 				b.Fatal("denied")
 			}
 			i++

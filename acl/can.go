@@ -24,8 +24,9 @@ type CanArgs struct {
 // restrict it (nil when there are none). It marshals to the JSON NocoBase's
 // acl.can() returns.
 //
-// A CanResult may be shared between callers: treat Role, Resource and
-// Action as read-only. Params is always the caller's own deep copy.
+// Can returns it by value and its Params are always a fresh deep copy, so a
+// result is entirely the caller's: changing it never changes what the ACL
+// or another caller sees.
 type CanResult struct {
 	Role     string `json:"role"`
 	Resource string `json:"resource"`
@@ -33,29 +34,27 @@ type CanResult struct {
 	Params   Params `json:"params,omitzero"`
 }
 
-// Can answers a permission question, or returns nil for "denied". It never
-// blocks: it reads the snapshot current when it starts.
-func (a *ACL) Can(args CanArgs) *CanResult {
+// Can answers a permission question: ok is false for "denied". It never
+// blocks: it reads the snapshot current when it starts. Answers without
+// params (root, strategies, grants without params) allocate nothing.
+func (a *ACL) Can(args CanArgs) (CanResult, bool) {
 	return a.snap.Load().can(args, nil)
 }
 
-func (s *snapshot) can(args CanArgs, tr *trace) *CanResult {
+func (s *snapshot) can(args CanArgs, tr *trace) (CanResult, bool) {
 	if args.Role != "" {
 		ans := s.roleAnswer(args.Role, args, tr)
 		if !ans.ok {
-			return nil
+			return CanResult{}, false
 		}
 		if ans.params == nil {
-			if ans.shared != nil {
-				return ans.shared
-			}
-			return s.sharedResult(ans.role, args)
+			return CanResult{Role: ans.role.name, Resource: args.Resource, Action: args.Action}, true
 		}
-		return &CanResult{Role: args.Role, Resource: args.Resource, Action: args.Action, Params: cloneParams(ans.params)}
+		return CanResult{Role: args.Role, Resource: args.Resource, Action: args.Action, Params: cloneParams(ans.params)}, true
 	}
 	roles := args.Roles
 	if len(roles) == 0 {
-		return nil
+		return CanResult{}, false
 	}
 	if slices.Contains(roles, "root") {
 		roles = rootOnly
@@ -80,32 +79,31 @@ func (s *snapshot) can(args CanArgs, tr *trace) *CanResult {
 	}
 	switch {
 	case count == 0:
-		return nil
+		return CanResult{}, false
 	case count == 1 && params == nil:
-		if first.shared != nil {
-			return first.shared
-		}
-		return s.sharedResult(first.role, args)
+		return CanResult{Role: first.role.name, Resource: args.Resource, Action: args.Action}, true
 	case count == 1:
 		params = cloneParams(params)
 	}
-	return &CanResult{Role: first.role.name, Resource: args.Resource, Action: args.Action, Params: params}
+	return CanResult{Role: first.role.name, Resource: args.Resource, Action: args.Action, Params: params}, true
 }
 
 var rootOnly = []string{"root"}
 
 // withoutEmpty is NocoBase's removeEmptyParams on a copy: keys whose value
-// is empty (null, "", [], {}, and booleans and numbers) are dropped. nil
-// stays nil: "no params" and "empty params" differ in a union's JSON.
+// is empty (null, "", [], {}, and booleans and numbers) are dropped, except
+// an empty fields, whitelist or appends list, which restricts to nothing
+// (dropping it would lift the restriction). nil stays nil: "no params" and
+// "empty params" differ in a union's JSON.
 func withoutEmpty(p Params) Params {
 	if p == nil {
 		return nil
 	}
-	for _, v := range p {
-		if jsonval.IsEmpty(v) {
+	for k, v := range p {
+		if droppedEmpty(k, v) {
 			out := make(Params, len(p))
 			for k, v := range p {
-				if !jsonval.IsEmpty(v) {
+				if !droppedEmpty(k, v) {
 					out[k] = v
 				}
 			}
@@ -115,10 +113,12 @@ func withoutEmpty(p Params) Params {
 	return p
 }
 
-// sharedResult returns the cached parameter-free answer for a strategy or
-// snippet grant, creating it on first use.
-func (s *snapshot) sharedResult(role *compiledRole, args CanArgs) *CanResult {
-	return role.results.get(role.name, args.Resource, args.Action)
+// droppedEmpty reports whether a union drops key k with value v.
+func droppedEmpty(k string, v any) bool {
+	if _, isList := v.([]any); isList && isListRestriction(k) {
+		return false
+	}
+	return jsonval.IsEmpty(v)
 }
 
 // answer is one role's verdict. params may be shared with the snapshot and
@@ -126,23 +126,19 @@ func (s *snapshot) sharedResult(role *compiledRole, args CanArgs) *CanResult {
 type answer struct {
 	ok     bool
 	role   *compiledRole
-	params Params     // nil: no params key
-	shared *CanResult // a precomputed result, when params is nil
+	params Params // nil: no params key
 }
 
-// roleAnswer is NocoBase's getCanByRole.
+// roleAnswer is NocoBase's getCanByRole: root, then explicit grants, then
+// the strategy and snippets.
 func (s *snapshot) roleAnswer(name string, args CanArgs, tr *trace) answer {
 	role := s.roles[name]
 	if role == nil {
-		if tr != nil {
-			tr.add(RoleStep{Role: name, Outcome: OutcomeUnknownRole})
-		}
+		tr.add(RoleStep{Role: name, Outcome: OutcomeUnknownRole})
 		return answer{}
 	}
 	if role.root {
-		if tr != nil {
-			tr.add(RoleStep{Role: name, Outcome: OutcomeRoot, Allowed: true})
-		}
+		tr.add(RoleStep{Role: name, Outcome: OutcomeRoot, Allowed: true})
 		return answer{ok: true, role: role}
 	}
 	raw := args.RawResourceName
@@ -150,69 +146,61 @@ func (s *snapshot) roleAnswer(name string, args CanArgs, tr *trace) answer {
 		raw = args.Resource
 	}
 	if entries, configured := s.grants(role, args.Resource); configured {
-		g := findGrant(entries, args.Action)
-		if g == nil {
-			if tr != nil {
-				tr.add(RoleStep{Role: name, Outcome: OutcomeResourceWithoutAction, Rule: args.Resource})
-			}
-			return answer{}
-		}
-		ans := answer{ok: true, role: role, params: g.final}
-		if g.final == nil {
-			ans.shared = &g.result
-		}
-		if raw != args.Resource || len(s.shared.general) > 0 {
-			ans = answer{ok: true, role: role, params: nonEmpty(withFixed(g.params, s.shared.fixedParams(raw, args.Action)))}
-		}
-		if tr != nil {
-			tr.addParams(RoleStep{Role: name, Outcome: OutcomeGrant, Allowed: true, Rule: args.Resource + ":" + g.stored}, ans.params)
-		}
-		return ans
+		return s.grantAnswer(role, entries, raw, args, tr)
 	}
+	return s.strategyAnswer(role, raw, args, tr)
+}
 
-	var m strategyMatch
-	matched := false
+// grantAnswer answers for a role with grants on the resource: only they
+// count there.
+func (s *snapshot) grantAnswer(role *compiledRole, entries []compiledGrant, raw string, args CanArgs, tr *trace) answer {
+	g := findGrant(entries, args.Action)
+	if g == nil {
+		tr.add(RoleStep{Role: role.name, Outcome: OutcomeResourceWithoutAction, Rule: args.Resource})
+		return answer{}
+	}
+	ans := answer{ok: true, role: role, params: g.final}
+	if raw != args.Resource || len(s.shared.general) > 0 {
+		ans.params = nonEmpty(withFixed(g.params, s.shared.fixedParams(raw, args.Action)))
+	}
+	if tr != nil {
+		tr.addParams(RoleStep{Role: role.name, Outcome: OutcomeGrant, Allowed: true, Rule: args.Resource + ":" + g.stored}, ans.params)
+	}
+	return ans
+}
+
+// strategyAnswer answers from the role's strategy, then, when it does not
+// allow the action, from its snippets.
+func (s *snapshot) strategyAnswer(role *compiledRole, raw string, args CanArgs, tr *trace) answer {
 	strategyApplies := s.shared.strategyResources == nil
 	if !strategyApplies {
 		_, strategyApplies = s.shared.strategyResources[args.Resource]
 	}
+	var m strategyMatch
 	if role.strategy != nil && strategyApplies {
-		m, matched = role.strategy.match(args.Action)
-		matched = matched && m.allowed
+		m, _ = role.strategy.match(args.Action)
 	}
-	// Snippets matter only when the strategy does not allow the action.
-	var snippetRule string
-	snippet := 0 // 1 allowed, -1 rejected, 0 no opinion
-	if !matched {
-		if p, hit := role.allowedSnippets.match(raw, args.Action); hit {
-			snippet, snippetRule = 1, p
-		} else if p, hit := role.rejectedSnippets.match(raw, args.Action); hit {
-			snippet, snippetRule = -1, p
-		}
-	}
-	if !matched && snippet != 1 {
+	if m.allowed {
+		ans := answer{ok: true, role: role, params: nonEmpty(withFixed(m.params, s.shared.fixedParams(raw, args.Action)))}
 		if tr != nil {
-			step := RoleStep{Role: name, Outcome: OutcomeNoMatch, Strategy: strategyLabel(role),
-				Snippet: role.snippetOf[snippetRule], Rule: snippetRule, SnippetRejected: snippet == -1}
-			step.StrategyMissing = role.strategy == nil && role.strategyName != ""
-			step.StrategyLimited = role.strategy != nil && !strategyApplies
-			tr.add(step)
+			tr.addParams(RoleStep{Role: role.name, Allowed: true, Outcome: OutcomeStrategy, Strategy: strategyLabel(role), Rule: m.rule}, ans.params)
 		}
-		return answer{}
+		return ans
 	}
-	var base Params
-	if matched {
-		base = m.params
+	if rule, hit := role.allowedSnippets.match(raw, args.Action); hit {
+		ans := answer{ok: true, role: role, params: nonEmpty(s.shared.fixedParams(raw, args.Action))}
+		if tr != nil {
+			tr.addParams(RoleStep{Role: role.name, Allowed: true, Outcome: OutcomeSnippet, Snippet: role.snippetOf[rule], Rule: rule}, ans.params)
+		}
+		return ans
 	}
-	ans := answer{ok: true, role: role, params: nonEmpty(withFixed(base, s.shared.fixedParams(raw, args.Action)))}
 	if tr != nil {
-		step := RoleStep{Role: name, Allowed: true, Outcome: OutcomeSnippet, Snippet: role.snippetOf[snippetRule], Rule: snippetRule}
-		if matched {
-			step = RoleStep{Role: name, Allowed: true, Outcome: OutcomeStrategy, Strategy: strategyLabel(role), Rule: m.rule}
-		}
-		tr.addParams(step, ans.params)
+		rule, rejected := role.rejectedSnippets.match(raw, args.Action)
+		tr.add(RoleStep{Role: role.name, Outcome: OutcomeNoMatch, Strategy: strategyLabel(role),
+			Snippet: role.snippetOf[rule], Rule: rule, SnippetRejected: rejected,
+			StrategyLimited: role.strategy != nil && !strategyApplies})
 	}
-	return ans
+	return answer{}
 }
 
 func nonEmpty(p Params) Params {

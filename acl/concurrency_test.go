@@ -42,7 +42,7 @@ func TestConcurrentReadersSeeWholeConfigurations(t *testing.T) {
 			a.SetAvailableStrategy("s", sc)
 			mustDefine(t, a, rc)
 			for i, q := range questions {
-				raw, _ := json.Marshal(a.Can(q))
+				raw, _ := json.Marshal(canPtr(a, q))
 				valid[i][string(raw)] = true
 			}
 		}
@@ -78,7 +78,7 @@ func TestConcurrentReadersSeeWholeConfigurations(t *testing.T) {
 			defer readers.Done()
 			for n := 0; n < 3000; n++ {
 				i := n % len(questions)
-				res := a.Can(questions[i])
+				res := canPtr(a, questions[i])
 				raw, _ := json.Marshal(res)
 				if !valid[i][string(raw)] {
 					t.Errorf("question %+v: answer %s is from no configuration", questions[i], raw)

@@ -133,9 +133,9 @@ func roleOrAnonymous(role string) string {
 // with the ACL, but its params may share values with each other, so copy
 // one before changing it in place.
 type Permission struct {
-	Can          *CanResult
-	Resource     string // the resource checked (an association's target)
-	RawResource  string // the resource as addressed, e.g. "users.posts"
+	Can          *CanResult // the request's own answer; nil when no role allows it
+	Resource     string     // the resource checked (an association's target)
+	RawResource  string     // the resource as addressed, e.g. "users.posts"
 	Action       string
 	Skip         bool   // an allow condition let the request through
 	AllowedBy    string // that condition's name
@@ -143,6 +143,17 @@ type Permission struct {
 	ParsedParams Params // the ACL params with templates filled in
 	MergedParams Params
 	setParams    func(Params)
+	setReadable  func(func(string) ([]string, bool))
+	roles        []string
+}
+
+// skippedResource is the resource an allow condition let the request read
+// whole, or "".
+func (p *Permission) skippedResource() string {
+	if p.Skip {
+		return p.Resource
+	}
+	return ""
 }
 
 // PermissionFrom returns the permission the middleware stored for the request.

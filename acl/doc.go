@@ -16,17 +16,20 @@
 //
 // Action aliases (view: get, list) come from SetAvailableAction. A grant of
 // {own: true} adds the filter {createdById: "{{ ctx.state.currentUser.id }}"},
-// and fields granted on create or update become a whitelist, as in NocoBase.
-// Fixed params (AddFixedParams) are added to every permitted check of an
-// action, whatever the role.
+// and fields granted on create or update become a whitelist, as in NocoBase
+// (on updateOrCreate, firstOrCreate and RegisterWriteActions' actions they
+// become a whitelist and stay to bound the output). Fixed params
+// (AddFixedParams) are added to every permitted check of an action,
+// whatever the role.
 //
 //	a := acl.New()
 //	a.SetAvailableAction("view", acl.ActionOptions{Aliases: []string{"get", "list"}})
+//	a.SetAvailableAction("update", acl.ActionOptions{})
 //	a.SetAvailableStrategy("member", acl.StrategyOptions{Actions: []string{"view", "update:own"}})
 //	a.Define(acl.RoleOptions{Name: "editor", Strategy: "member",
 //		Actions: map[string]acl.Params{"posts:update": {"filter": acl.Params{"status": "draft"}}}})
-//	res := a.Can(acl.CanArgs{Role: "editor", Resource: "posts", Action: "update"})
-//	// res.Params: {"filter": {"status": "draft"}}; nil res means denied
+//	res, ok := a.Can(acl.CanArgs{Role: "editor", Resource: "posts", Action: "update"})
+//	// ok; res.Params: {"filter": {"status": "draft"}}
 //
 // Can with Roles checks the union of several roles, as NocoBase's role
 // union mode does: the first allowing role names the result and the params
@@ -36,6 +39,56 @@
 // Explain answers the same question and says why: which role decided and by
 // what rule, or why every role failed, in a form to show an administrator.
 //
+// # Strict grants
+//
+// A configuration naming something the ACL does not know is refused, with
+// an [*UnknownNameError] wrapping [ErrUnknownName] that offers the nearest
+// known name ("did you mean") when one is within two edits:
+//
+//   - param keys other than filter, fields, whitelist, blacklist, appends,
+//     except, sort and own, unless registered with RegisterParamKeys
+//     (Define, GrantAction): a misspelt "filtr" would grant every row;
+//   - strategy names that are not registered (Define, SetStrategy);
+//   - strategy actions that are neither registered (SetAvailableAction) nor
+//     aliases, and predicates other than own and all (SetAvailableStrategy,
+//     SetStrategyOptions, Define's inline strategy);
+//   - snippet rules, "!name" included, that select no registered snippet
+//     (Define, SetSnippets, AddSnippet);
+//   - malformed action paths ("posts", "posts:", ":list", "a:b:c"), with
+//     [ErrInvalidPath].
+//
+// So register actions, strategies and snippets before the roles that use
+// them. A refused call changes nothing.
+//
+// # Narrowing
+//
+// A request can only narrow what its grant allows. The middleware (and
+// ResolveParams) merges the grant's params into the request's, and the
+// merged params a data layer queries with never reach past the grant:
+//
+//   - fields: the request's ∩ the grant's. A request without fields
+//     (absent, null, "" or []) gets the grant's. When the intersection is
+//     empty the request is refused with 403 and a [*FieldsError] naming the
+//     fields ({"errors":[{"message":"No permissions: fields email,
+//     nosuchfield may not be read"}]}): answering with no fields would read
+//     as "no restriction" to a data layer, and answering with the grant's
+//     would ignore what was asked. A grant of fields: [] allows no field.
+//   - whitelist: the request's ∩ the grant's. An empty intersection stays
+//     an explicit [] (nothing is writable), never dropped.
+//   - blacklist: the request's ∪ the grant's.
+//   - appends: an append is kept only when its first segment is in the
+//     grant's appends or, when the grant has none, in its fields; a grant
+//     with neither leaves appends to the request. Association names the
+//     grant lists in appends move from the request's fields to its appends.
+//   - filter: the grant's filter ANDed with the request's; the grant's sort
+//     wins; except lists are united.
+//
+// A role union keeps restrictions too: a fields, whitelist or appends list
+// that every allowing role has is the union of their lists, an empty one
+// included (it allows nothing); a list only some roles have is lifted, as in
+// NocoBase. Filter and sort paths and appended records are checked against
+// what the roles may read ([ReadableSetter], Readable) by the data layer.
+//
 // # HTTP
 //
 // Middleware checks each request an ActionSource recognises. It takes the
@@ -44,9 +97,11 @@
 // "loggedIn", "allowConfigure" or registered ones), then Can, then the
 // middlewares added with Use in their Before/After order. A denied request
 // gets 403 {"errors":[{"message":"No permissions"}]}; an allowed one
-// carries a Permission whose MergedParams are the request's params with the
-// ACL's restrictions applied and templates filled in: the params a data
-// layer must query with. ResolveParams does the same without HTTP.
+// carries a Permission whose MergedParams are the request's params narrowed
+// by the ACL's and templates filled in: the params a data layer must query
+// with. An ActionSource that is a [ParamsSetter] gets them back, and one
+// that is a [ReadableSetter] gets a function telling what the request's
+// roles may read of any collection. ResolveParams merges without HTTP.
 //
 // # Concurrency and speed
 //
@@ -56,30 +111,34 @@
 // strategy, alias, snippet, fixed-param and allow changes recompile all.
 // Identical params are stored once however many grants carry them.
 //
-// Can returns shared, precomputed results for grants without params (no
-// allocation); Params, when present, are always a fresh deep copy the
-// caller may change. Measured on the project's 2-core machines with the
-// benchmark fixture of bench_test.go (100 roles × 200 resources × 4
-// actions, go test -bench . -benchmem):
-//
-//	BenchmarkCanGrant         ~80 ns/op     0 allocs
-//	BenchmarkCanGrantParams   ~1.2 µs/op    7 allocs (792 B: the caller's copy of the params)
-//	BenchmarkCanStrategy      ~95 ns/op     0 allocs
-//	BenchmarkCanSnippet       ~0.9 µs/op    5 allocs (the fixed params' copy)
-//	BenchmarkCanDeny          ~60 ns/op     0 allocs
-//	BenchmarkCanUnion3        ~4 µs/op      19 allocs
-//	BenchmarkCanParallel      ~36 ns/op     (2 goroutines: ≈2.2× one core)
-//	BenchmarkMiddleware       ~2.5 µs/op over a bare handler
-//
-// The paths that hand out params are bound by allocating Go maps (a small
-// map costs ~300 bytes) and the garbage collector on this machine; the
-// NocoBase reference takes 4–70 µs for the same checks.
+// Can returns its result by value with a fresh deep copy of any params, so
+// nothing it hands out is shared with the ACL or another caller; answers
+// without params allocate nothing. The README's "Measured" section has the
+// figures; the paths that hand out params are bound by allocating Go maps.
 //
 // # Differences from NocoBase
 //
 // Behaviour equals @nocobase/acl 2.2.15 except where the reference is
 // unsafe or accidental; each difference is deliberate:
 //
+//   - Merging a request's params (Narrowing above): NocoBase intersects a
+//     request's blacklist with the grant's, so ?blacklist=title removes
+//     the grant's blacklist; here they unite. NocoBase answers an empty
+//     fields intersection with fields: [], which reads every column; here
+//     it is a 403. NocoBase bounds appends only by a grant's appends; here a
+//     grant's fields bound them too.
+//   - Empty lists restrict: NocoBase reads fields: [], whitelist: [] and
+//     appends: [] in a grant as "all" and drops them from unions (its
+//     "should allow all when fields1 = [], fields2 = []"); here they allow
+//     nothing, a union keeps them and unites a list with an empty one
+//     instead of lifting it. A store loading NocoBase's rolesResourcesActions
+//     rows, whose fields default to [], should omit an empty fields list.
+//   - Strict grants (above): NocoBase accepts unknown param keys, strategy
+//     names, strategy actions and predicates, and snippet rules, and
+//     ignores them.
+//   - Granted fields also bound writes on updateOrCreate and firstOrCreate
+//     (RegisterWriteActions adds more); NocoBase does so only on create and
+//     update.
 //   - Role unions keep restrictions next to $or: NocoBase merges
 //     {$or: [A, B], createdById: u} with {z: 3} into {$or: [{z: 3}, A, B]},
 //     dropping createdById and so widening the first role; here the whole

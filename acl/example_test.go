@@ -3,6 +3,7 @@ package acl_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,7 +15,10 @@ import (
 func ExampleACL_Can() {
 	a := acl.New()
 	a.SetAvailableAction("view", acl.ActionOptions{Aliases: []string{"get", "list"}})
-	a.SetAvailableStrategy("member", acl.StrategyOptions{Actions: []string{"view", "update:own"}})
+	a.SetAvailableAction("update", acl.ActionOptions{})
+	if err := a.SetAvailableStrategy("member", acl.StrategyOptions{Actions: []string{"view", "update:own"}}); err != nil {
+		panic(err)
+	}
 	_, err := a.Define(acl.RoleOptions{
 		Name:     "editor",
 		Strategy: "member",
@@ -31,21 +35,41 @@ func ExampleACL_Can() {
 		{Role: "editor", Resource: "comments", Action: "update"}, // strategy: update:own
 		{Role: "editor", Resource: "posts", Action: "destroy"},   // nothing: denied
 	} {
-		out, _ := json.Marshal(a.Can(q))
+		res, ok := a.Can(q)
+		if !ok {
+			fmt.Println("denied")
+			continue
+		}
+		out, _ := json.Marshal(res)
 		fmt.Println(string(out))
 	}
 	// Output:
 	// {"role":"editor","resource":"posts","action":"update","params":{"filter":{"status":"draft"},"whitelist":["title","body"]}}
 	// {"role":"editor","resource":"comments","action":"list"}
 	// {"role":"editor","resource":"comments","action":"update","params":{"filter":{"createdById":"{{ ctx.state.currentUser.id }}"}}}
-	// null
+	// denied
+}
+
+// A misspelt param key would silently drop the restriction it meant;
+// Define refuses it and names the nearest known key.
+func ExampleACL_Define_strict() {
+	a := acl.New()
+	_, err := a.Define(acl.RoleOptions{Name: "member", Actions: map[string]acl.Params{
+		"posts:list": {"filtr": acl.Params{"status": "published"}},
+	}})
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, acl.ErrUnknownName), acl.StatusCode(err))
+	// Output:
+	// acl: unknown param "filtr" in posts:list (did you mean "filter"?)
+	// true 400
 }
 
 func ExampleACL_Can_union() {
 	a := acl.New()
 	a.Define(acl.RoleOptions{Name: "author", Actions: map[string]acl.Params{"posts:list": {"filter": acl.Params{"authorId": 7}}}})
 	a.Define(acl.RoleOptions{Name: "reviewer", Actions: map[string]acl.Params{"posts:list": {"filter": acl.Params{"status": "review"}}}})
-	out, _ := json.Marshal(a.Can(acl.CanArgs{Roles: []string{"author", "reviewer"}, Resource: "posts", Action: "list"}))
+	res, _ := a.Can(acl.CanArgs{Roles: []string{"author", "reviewer"}, Resource: "posts", Action: "list"})
+	out, _ := json.Marshal(res)
 	fmt.Println(string(out))
 	// Output:
 	// {"role":"author","resource":"posts","action":"list","params":{"filter":{"$or":[{"status":"review"},{"authorId":7}]}}}
@@ -124,6 +148,8 @@ func ExampleACL_Middleware() {
 
 func ExampleACL_Explain() {
 	a := acl.New()
+	a.SetAvailableAction("view", acl.ActionOptions{})
+	a.SetAvailableAction("update", acl.ActionOptions{})
 	a.SetAvailableStrategy("member", acl.StrategyOptions{Actions: []string{"view", "update:own"}})
 	a.RegisterSnippet(acl.Snippet{Name: "pm.users", Actions: []string{"users:*"}})
 	a.Define(acl.RoleOptions{Name: "member", Strategy: "member", Actions: map[string]acl.Params{"posts:create": {}}})

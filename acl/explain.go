@@ -34,16 +34,14 @@ type RoleStep struct {
 	Snippet  string `json:"snippet,omitempty"`
 	// SnippetRejected: a "!" snippet rule matched and no allowed one did.
 	SnippetRejected bool `json:"snippetRejected,omitempty"`
-	// StrategyMissing: the role names a strategy that is not registered.
-	StrategyMissing bool `json:"strategyMissing,omitempty"`
 	// StrategyLimited: the role has a strategy but the ACL's strategy
 	// resources leave this resource out.
 	StrategyLimited bool   `json:"strategyLimited,omitempty"`
 	Params          Params `json:"params,omitempty"`
 }
 
-// Decision explains a permission check: the verdict, the result Can gives,
-// and each role's step. AllowedBy names the allow condition that let the
+// Decision explains a permission check: the verdict, the result Can gives
+// (the decision's own copy; nil when denied), and each role's step. AllowedBy names the allow condition that let the
 // request through without a permission (ExplainContext only).
 type Decision struct {
 	Allowed   bool       `json:"allowed"`
@@ -76,11 +74,15 @@ func (t *trace) addParams(s RoleStep, p Params) {
 func (a *ACL) Explain(args CanArgs) Decision {
 	s := a.snap.Load()
 	tr := &trace{}
-	res := s.can(args, tr)
+	var result *CanResult
+	res, ok := s.can(args, tr)
+	if ok {
+		result = &res
+	}
 	return Decision{
-		Allowed:  res != nil,
+		Allowed:  ok,
 		Args:     args,
-		Result:   res,
+		Result:   result,
 		Steps:    tr.steps,
 		RootOnly: args.Role == "" && len(args.Roles) > 1 && slices.Contains(args.Roles, "root"),
 	}
@@ -172,8 +174,6 @@ func (s RoleStep) describe(args CanArgs) string {
 	switch {
 	case s.Strategy == "":
 		why = append(why, "no strategy")
-	case s.StrategyMissing:
-		why = append(why, fmt.Sprintf("strategy %s is not registered", s.Strategy))
 	case s.StrategyLimited:
 		why = append(why, fmt.Sprintf("strategy %s does not apply to %s (strategy resources)", s.Strategy, args.Resource))
 	default:

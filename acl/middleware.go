@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 	"net/http"
 	"strings"
 	"sync/atomic"
 
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 	"github.com/gatehouse-dev/gatehouse/internal/toposort"
 )
 
@@ -26,6 +26,10 @@ type Action struct {
 	// request, so that the router's handlers see them (NocoBase replaces
 	// ctx.action.params the same way).
 	SetParams func(Params)
+	// SetReadable, when set, receives for an allowed request the function
+	// that tells which fields of a collection the request's roles may read
+	// (see ReadableSetter).
+	SetReadable func(readable func(collection string) (fields []string, all bool))
 }
 
 // ActionSource tells the middleware which resource and action a request
@@ -43,8 +47,21 @@ type ParamsSetter interface {
 	SetRequestParams(r *http.Request, params map[string]any)
 }
 
+// ReadableSetter is implemented by an ActionSource that wants to know, for
+// an allowed request, what its roles may read of any collection: the data
+// layer trims appended records and checks filter and sort paths with it.
+// The function answers all=true when some role may list or get the
+// collection without a fields restriction (or an allow condition let the
+// request through and the collection is the request's own), else the union
+// of the fields and appends of the roles' list and get grants on it, and
+// (nil, false) when no role may list or get it. Collections are named as
+// grants name resources.
+type ReadableSetter interface {
+	SetRequestReadable(r *http.Request, readable func(collection string) (fields []string, all bool))
+}
+
 // ActionSourceFunc adapts a func returning an Action to ActionSource; the
-// Action's Collection and SetParams are honoured.
+// Action's Collection, SetParams and SetReadable are honoured.
 type ActionSourceFunc func(r *http.Request) (Action, bool)
 
 // RequestAction calls f.
@@ -65,6 +82,9 @@ func requestAction(src ActionSource, r *http.Request) (Action, bool) {
 	act := Action{Resource: resource, Name: name, Params: params}
 	if ps, ok := src.(ParamsSetter); ok {
 		act.SetParams = func(p Params) { ps.SetRequestParams(r, p) }
+	}
+	if rs, ok := src.(ReadableSetter); ok {
+		act.SetReadable = func(fn func(string) ([]string, bool)) { rs.SetRequestReadable(r, fn) }
 	}
 	return act, true
 }
@@ -137,8 +157,11 @@ func (a *ACL) addBuiltinMiddlewares() {
 // ActionSource recognises: it runs the allow conditions, then Can for the
 // request's roles (WithRoles, else WithRole, else "anonymous"), then the
 // Use chain in order. A denied request gets 403 with
-// {"errors":[{"message":"No permissions"}]} and never reaches next; an
-// allowed one carries its Permission (PermissionFrom) with merged params.
+// {"errors":[{"message":"No permissions"}]} (or, when it asks only for
+// fields its grant does not allow, "No permissions: fields email may not be
+// read") and never reaches next; an allowed one carries its Permission
+// (PermissionFrom) with merged params, and hands them (and what its roles
+// may read) to an ActionSource that is a ParamsSetter (ReadableSetter).
 func (a *ACL) Middleware(opts MiddlewareOptions) func(http.Handler) http.Handler {
 	if opts.Actions == nil {
 		panic("acl: MiddlewareOptions.Actions is required") // a wiring mistake, found at start-up
@@ -177,8 +200,12 @@ func (h *aclHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Action:      act.Name,
 		RawParams:   act.Params,
 		setParams:   act.SetParams,
+		setReadable: act.SetReadable,
+		roles:       requestRoles(r.Context()),
 	}
-	perm.Can = s.can(CanArgs{Roles: requestRoles(r.Context()), Resource: resource, Action: act.Name, RawResourceName: act.Resource}, nil)
+	if res, ok := s.can(CanArgs{Roles: perm.roles, Resource: resource, Action: act.Name, RawResourceName: act.Resource}, nil); ok {
+		perm.Can = &res
+	}
 	r = r.WithContext(context.WithValue(r.Context(), permissionKey, perm))
 	h.chainFor(s).ServeHTTP(w, r)
 }
@@ -222,6 +249,11 @@ func coreStep(s *snapshot, opts *MiddlewareOptions, next http.Handler) http.Hand
 		}
 		raw, parsed, merged, err := s.resolvePermissionParams(r.Context(), perm.Can, perm.Skip, perm.Resource, perm.Action, perm.RawParams, opts.HasField, tz)
 		if err != nil {
+			var fieldsErr *FieldsError
+			if errors.As(err, &fieldsErr) {
+				writeError(w, http.StatusForbidden, fieldsErr.message())
+				return
+			}
 			if errors.Is(err, ErrNoPermission) {
 				writeError(w, http.StatusForbidden, "No permissions")
 				return
@@ -238,6 +270,9 @@ func coreStep(s *snapshot, opts *MiddlewareOptions, next http.Handler) http.Hand
 		if perm.setParams != nil {
 			perm.setParams(merged)
 		}
+		if perm.setReadable != nil {
+			perm.setReadable(newReadable(s, perm.roles, perm.skippedResource()).fields)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -250,15 +285,20 @@ func writeError(w http.ResponseWriter, status int, message string) {
 
 // ResolveParams merges the ACL's params for resource:action into a
 // request's params, for the roles and user in ctx (WithRoles, WithRole,
-// WithUser): filters are ANDed, field lists intersected, appends limited,
-// and templates such as {{ ctx.state.currentUser.id }} filled in. It
-// returns an error wrapping ErrNoPermission when no role may run the action.
-// request is not modified.
+// WithUser), so that they can only narrow what the ACL allows (see
+// Narrowing in the package doc), and fills in templates such as
+// {{ ctx.state.currentUser.id }}. It returns an error wrapping
+// ErrNoPermission when no role may run the action, a *FieldsError when
+// the request asks only for fields the grant does not allow. request is not
+// modified.
 func (a *ACL) ResolveParams(ctx context.Context, resource, action string, request Params) (Params, error) {
 	s := a.snap.Load()
 	raw := resource
 	resolved := raw[strings.LastIndexByte(raw, '.')+1:]
-	can := s.can(CanArgs{Roles: paramRoles(ctx), Resource: resolved, Action: action, RawResourceName: raw}, nil)
+	var can *CanResult
+	if res, ok := s.can(CanArgs{Roles: paramRoles(ctx), Resource: resolved, Action: action, RawResourceName: raw}, nil); ok {
+		can = &res
+	}
 	_, _, merged, err := s.resolvePermissionParams(ctx, can, false, resolved, action, request, nil, "")
 	return merged, err
 }
@@ -275,30 +315,46 @@ func (s *snapshot) resolvePermissionParams(ctx context.Context, can *CanResult, 
 	if can == nil && !skip {
 		return nil, nil, nil, fmt.Errorf("%w: %s:%s", ErrNoPermission, resource, action)
 	}
-	var params Params
-	if can != nil && can.Params != nil {
-		params = can.Params
-	} else {
-		params = s.shared.fixedParams(resource, action)
-		if params == nil {
-			params = Params{}
-		}
-	}
+	params := s.permissionParams(can, resource, action)
 	if hasField != nil && containsCreatedByID(params["filter"]) && !hasField(resource, "createdById") {
 		return nil, nil, nil, fmt.Errorf("%w: createdById field not found on %s", ErrNoPermission, resource)
 	}
-	if can == nil || can.Params == nil {
-		params = cloneParams(params) // fixed params are the snapshot's
+	parsed = withTemplates(ctx, params, timezone)
+	merged, err = narrowRequestParams(resource, raw, parsed)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	parsed = params
-	if filter, ok := params["filter"]; ok && jsonval.Truthy(filter) && needsTemplating(filter) {
-		parsed = make(Params, len(params))
-		for k, v := range params {
-			parsed[k] = v
-		}
-		parsed["filter"] = fillTemplates(filter, varsFrom(ctx), timezone)
+	return raw, parsed, merged, nil
+}
+
+// permissionParams are the params a permission restricts with: its own,
+// or the fixed params when it has none (root, or a request an allow
+// condition let through). The result is the caller's.
+func (s *snapshot) permissionParams(can *CanResult, resource, action string) Params {
+	if can != nil && can.Params != nil {
+		return can.Params
 	}
-	return raw, parsed, mergeRequestParams(raw, parsed), nil
+	params := cloneParams(s.shared.fixedParams(resource, action)) // the snapshot's
+	if params == nil {
+		params = Params{}
+	}
+	return params
+}
+
+// withTemplates returns params with the {{ }} templates, dotted keys and
+// date operators of its filter filled in for the request (params itself
+// when there are none).
+func withTemplates(ctx context.Context, params Params, timezone string) Params {
+	filter, ok := params["filter"]
+	if !ok || !jsonval.Truthy(filter) || !needsTemplating(filter) {
+		return params
+	}
+	parsed := make(Params, len(params))
+	for k, v := range params {
+		parsed[k] = v
+	}
+	parsed["filter"] = fillTemplates(filter, varsFrom(ctx), timezone)
+	return parsed
 }
 
 // needsTemplating reports whether fillTemplates may change a filter: it

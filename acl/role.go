@@ -37,8 +37,10 @@ type Role struct {
 	compiled       *compiledRole
 }
 
-// Define creates a role, replacing any role of the same name. Every grant is
-// validated first: on error nothing changes.
+// Define creates a role, replacing any role of the same name. Everything is
+// validated first and on error nothing changes: action paths, param keys
+// (see RegisterParamKeys), the strategy (registered, or inline with known
+// actions) and snippet rules (each must select a registered snippet).
 func (a *ACL) Define(opts RoleOptions) (*Role, error) {
 	if opts.Name == "" {
 		return nil, fmt.Errorf("%w: role name is empty", ErrInvalidOptions)
@@ -47,9 +49,14 @@ func (a *ACL) Define(opts RoleOptions) (*Role, error) {
 	defer a.mu.Unlock()
 	r := &Role{acl: a, name: opts.Name, strategy: opts.Strategy, resources: map[string]struct{}{}, grants: map[grantKey]Params{}}
 	if opts.StrategyOptions != nil {
+		if err := a.checkStrategyLocked("role "+opts.Name, *opts.StrategyOptions); err != nil {
+			return nil, err
+		}
 		s := *opts.StrategyOptions
 		s.Actions = slices.Clone(s.Actions)
 		r.inlineStrategy = &s
+	} else if err := a.checkStrategyNameLocked(opts.Name, opts.Strategy); err != nil {
+		return nil, err
 	}
 	paths := make([]string, 0, len(opts.Actions))
 	for p := range opts.Actions {
@@ -105,7 +112,11 @@ func (r *Role) Name() string { return r.name }
 func splitPath(path string) (resource, action string, err error) {
 	resource, action, ok := strings.Cut(path, ":")
 	if !ok || resource == "" || action == "" || strings.Contains(action, ":") {
-		return "", "", fmt.Errorf("%w %q: want \"resource:action\"", ErrInvalidPath, path)
+		hint := ""
+		if s := pathSuggestion(path); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return "", "", fmt.Errorf("%w %q: want \"resource:action\"%s", ErrInvalidPath, path, hint)
 	}
 	return resource, action, nil
 }
@@ -126,6 +137,9 @@ func (r *Role) GrantAction(path string, params Params) error {
 func (r *Role) grantLocked(path string, params Params) error {
 	resource, action, err := splitPath(path)
 	if err != nil {
+		return err
+	}
+	if err := r.acl.checkParamKeysLocked(path, params); err != nil {
 		return err
 	}
 	p, err := normalizeParams(params)
@@ -181,24 +195,35 @@ func (r *Role) RevokeResource(resource string) {
 	r.acl.publishRoleLocked(r)
 }
 
-// SetStrategy makes the role use a registered strategy by name ("" for none).
-func (r *Role) SetStrategy(name string) {
+// SetStrategy makes the role use a registered strategy by name ("" for
+// none). An unregistered name is an error and changes nothing.
+func (r *Role) SetStrategy(name string) error {
 	r.acl.mu.Lock()
 	defer r.acl.mu.Unlock()
+	if err := r.acl.checkStrategyNameLocked(r.name, name); err != nil {
+		return err
+	}
 	r.strategy, r.inlineStrategy = name, nil
 	r.acl.publishRoleLocked(r)
+	return nil
 }
 
-// SetStrategyOptions gives the role an inline strategy.
-func (r *Role) SetStrategyOptions(opts StrategyOptions) {
+// SetStrategyOptions gives the role an inline strategy. Its actions are
+// checked as SetAvailableStrategy checks them.
+func (r *Role) SetStrategyOptions(opts StrategyOptions) error {
 	r.acl.mu.Lock()
 	defer r.acl.mu.Unlock()
+	if err := r.acl.checkStrategyLocked("role "+r.name, opts); err != nil {
+		return err
+	}
 	opts.Actions = slices.Clone(opts.Actions)
 	r.strategy, r.inlineStrategy = "", &opts
 	r.acl.publishRoleLocked(r)
+	return nil
 }
 
-// SetSnippets replaces the role's snippet rules.
+// SetSnippets replaces the role's snippet rules. Every rule must select a
+// registered snippet ("!pm.users" too); otherwise nothing changes.
 func (r *Role) SetSnippets(rules []string) error {
 	r.acl.mu.Lock()
 	defer r.acl.mu.Unlock()
@@ -209,7 +234,8 @@ func (r *Role) SetSnippets(rules []string) error {
 	return nil
 }
 
-// AddSnippet adds one snippet rule ("pm.*" or "!pm.users").
+// AddSnippet adds one snippet rule ("pm.*" or "!pm.users"), which must
+// select a registered snippet.
 func (r *Role) AddSnippet(rule string) error {
 	r.acl.mu.Lock()
 	defer r.acl.mu.Unlock()
@@ -234,8 +260,12 @@ func (r *Role) RemoveSnippet(rule string) {
 func (r *Role) setSnippetsLocked(rules []string) error {
 	var out []string
 	for _, rule := range rules {
-		if _, err := compileGlob(strings.TrimPrefix(rule, "!")); err != nil || rule == "" || rule == "!" {
+		g, err := compileGlob(strings.TrimPrefix(rule, "!"))
+		if err != nil || rule == "" || rule == "!" {
 			return fmt.Errorf("%w: role %s snippet rule %q is not a valid pattern", ErrInvalidSnippet, r.name, rule)
+		}
+		if err := r.acl.checkSnippetRuleLocked(r.name, rule, g); err != nil {
+			return err
 		}
 		if !slices.Contains(out, rule) {
 			out = append(out, rule)

@@ -38,7 +38,7 @@ func (s *snapshot) resolveAlias(name string) string {
 type compiledRole struct {
 	name         string
 	root         bool
-	strategy     *compiledStrategy // nil: none, or an unknown name
+	strategy     *compiledStrategy // nil: none
 	strategyName string            // as configured, for Explain
 	// spans, indexed by resource id, say where a configured resource's
 	// grants sit in entries; a pointer-free slice the GC skips.
@@ -47,7 +47,6 @@ type compiledRole struct {
 	allowedSnippets  *actionMatcher
 	rejectedSnippets *actionMatcher
 	snippetOf        map[string]string // pattern -> first snippet (allowed first) that has it
-	results          resultCache       // parameter-free strategy and snippet answers
 }
 
 type grantSpan struct {
@@ -62,10 +61,8 @@ type compiledGrant struct {
 	stored string // the granted action it resolves to
 	params Params // the granted params, before fixed params
 	// final is params with the fixed params of (resource, action) when the
-	// request names no other raw resource; result is the shared answer
-	// when final is empty.
-	final  Params
-	result CanResult
+	// request names no other raw resource; nil when that is empty.
+	final Params
 }
 
 // grants returns a role's grants on a resource, and whether the resource
@@ -144,7 +141,6 @@ func (a *ACL) compileRoleLocked(r *Role, s *shared) *compiledRole {
 			g.final = withFixed(g.params, s.fixedFolded[[2]string{res, name}])
 			if len(g.final) == 0 {
 				g.final = nil
-				g.result = CanResult{Role: r.name, Resource: res, Action: name}
 			}
 			cr.entries = append(cr.entries, g)
 		}

@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,12 +16,11 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
-	_ "modernc.org/sqlite"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 	"github.com/gatehouse-dev/gatehouse/resourcer/crud"
+	"github.com/gatehouse-dev/gatehouse/sqlitedb"
 	"github.com/gatehouse-dev/gatehouse/users"
 )
 
@@ -33,7 +31,9 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer) error {
-	db, err := openSQLite()
+	// A private in-memory database that outlives cancelled queries, with
+	// foreign keys on; a host passes a file path instead.
+	db, err := sqlitedb.Open(ctx, ":memory:", sqlitedb.Options{})
 	if err != nil {
 		return err
 	}
@@ -57,12 +57,16 @@ func run(ctx context.Context, out io.Writer) error {
 		{Role: "editor", Resource: "users", Action: "destroy"},
 		{Roles: []string{"editor", "admin"}, Resource: "users", Action: "destroy"},
 	} {
-		res, _ := json.Marshal(a.Can(q))
+		answer := "denied"
+		if res, ok := a.Can(q); ok {
+			raw, _ := json.Marshal(res)
+			answer = string(raw)
+		}
 		who := q.Role
 		if who == "" {
 			who = strings.Join(q.Roles, "+")
 		}
-		fmt.Fprintf(out, "   can %-13s %-8s %-9s -> %s\n", who, q.Action, q.Resource, res)
+		fmt.Fprintf(out, "   can %-13s %-8s %-9s -> %s\n", who, q.Action, q.Resource, answer)
 	}
 
 	fmt.Fprintf(out, "\n3. why? Explain tells an administrator:\n")
@@ -125,7 +129,9 @@ func newACL() (*acl.ACL, error) {
 	a.SetAvailableAction("view", acl.ActionOptions{Aliases: []string{"get", "list"}})
 	a.SetAvailableAction("update", acl.ActionOptions{})
 	a.SetAvailableAction("destroy", acl.ActionOptions{})
-	a.SetAvailableStrategy("member", acl.StrategyOptions{Actions: []string{"view", "update:own"}})
+	if err := a.SetAvailableStrategy("member", acl.StrategyOptions{Actions: []string{"view", "update:own"}}); err != nil {
+		return nil, err
+	}
 	if err := a.RegisterSnippet(acl.Snippet{Name: "pm.users", Actions: []string{"users:*"}}); err != nil {
 		return nil, err
 	}
@@ -177,15 +183,4 @@ func newAPI(ctx context.Context, db *bun.DB, a *acl.ACL) (http.Handler, error) {
 		ctx := acl.WithUser(acl.WithRole(r.Context(), r.Header.Get("X-Role")), 7)
 		rs.ServeHTTP(w, r.WithContext(users.WithCurrentUser(ctx, 7)))
 	}), nil
-}
-
-// openSQLite opens a private in-memory database; one connection keeps it
-// alive for the life of the program.
-func openSQLite() (*bun.DB, error) {
-	sqldb, err := sql.Open("sqlite", "file:quickstart?mode=memory&cache=shared&_pragma=foreign_keys(1)")
-	if err != nil {
-		return nil, err
-	}
-	sqldb.SetMaxOpenConns(1)
-	return bun.NewDB(sqldb, sqlitedialect.New()), nil
 }
