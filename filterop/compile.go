@@ -1,9 +1,11 @@
 package filterop
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
 	"strconv"
@@ -42,6 +44,7 @@ func (r *Registry) Where(ctx context.Context, s *Schema, filter any) (Expr, erro
 		return nil, err
 	}
 	c := &compiler{reg: r, ops: *r.ops.Load(), ctx: ctx, vars: VariablesFrom(ctx), tz: timezoneFrom(ctx), dialect: s.Dialect()}
+	c.guard, _ = FieldGuardFrom(ctx)
 	return c.object("", s, s.Alias, m, 0)
 }
 
@@ -65,12 +68,18 @@ func asFilterObject(filter any) (map[string]any, error) {
 		}
 		raw = b
 	}
-	if len(strings.TrimSpace(string(raw))) == 0 {
+	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, nil
 	}
+	// Numbers stay json.Number, so that an int64 id past 2^53 stays exact.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := dec.Decode(&m); err != nil {
 		return nil, errorf("", ErrInvalidValue, "not a JSON object: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errorf("", ErrInvalidValue, "not a JSON object: data after the object")
 	}
 	return m, nil
 }
@@ -80,6 +89,7 @@ type compiler struct {
 	ops        map[string]OperatorFunc
 	ctx        context.Context
 	vars       Variables
+	guard      FieldGuard // nil: every field may be named
 	tz         string
 	dialect    string
 	conditions int
@@ -185,55 +195,98 @@ func (c *compiler) key(parent string, s *Schema, alias, key string, v any, depth
 	if len(segs) == 0 {
 		return nil, errorf(path, ErrUnknownField, "no field before %s", op)
 	}
-	head := segs[0]
-	if rel, ok := s.Relation(head); ok {
-		rest := strings.Join(segs[1:], ".")
-		inner := v
-		switch {
-		case rest == "" && op == "":
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil, errorf(path, ErrInvalidValue, "association %s wants a filter object", head)
-			}
-			inner = m
-		case rest == "":
-			return nil, errorf(path, ErrInvalidValue, "association %s cannot take %s; name one of its fields", head, op)
-		default:
-			if op != "" {
-				rest += "." + op
-			}
-			inner = map[string]any{rest: v}
-		}
-		return c.exists(join(parent, head), s, alias, rel, inner.(map[string]any), depth)
+	if rel, ok := s.Relation(segs[0]); ok {
+		return c.relationKey(parent, s, alias, rel, segs, op, v, depth)
 	}
 	if len(segs) > 1 {
-		return nil, errorf(path, ErrUnknownField, "%s is not an association of %s", head, s.Table)
+		return nil, errorf(path, ErrUnknownField, "%s is not an association of %s", segs[0], s.Table)
 	}
-	f, ok := s.Field(head)
+	return c.fieldKey(path, s, alias, segs[0], op, v)
+}
+
+// relationKey compiles a key whose first segment, segs[0], names the
+// association rel: the rest of the key (and op) or the value, an object,
+// is a filter on its target.
+func (c *compiler) relationKey(parent string, s *Schema, alias string, rel *Relation, segs []string, op string, v any, depth int) (Expr, error) {
+	head := segs[0]
+	path := join(parent, strings.Join(segs, "."))
+	if op != "" {
+		path = join(path, op)
+	}
+	unknown := fmt.Sprintf("%s has no field %s", s.Table, head) // what a name s lacks gets here
+	if len(segs) > 1 {
+		unknown = fmt.Sprintf("%s is not an association of %s", head, s.Table)
+	}
+	if err := c.check(path, s, rel.Name, unknown); err != nil {
+		return nil, err
+	}
+	rest := strings.Join(segs[1:], ".")
+	var inner map[string]any
+	switch {
+	case rest == "" && op == "":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, errorf(path, ErrInvalidValue, "association %s wants a filter object", head)
+		}
+		inner = m
+	case rest == "":
+		return nil, errorf(path, ErrInvalidValue, "association %s cannot take %s; name one of its fields", head, op)
+	default:
+		if op != "" {
+			rest += "." + op
+		}
+		inner = map[string]any{rest: v}
+	}
+	return c.exists(join(parent, head), s, alias, rel, inner, depth)
+}
+
+// fieldKey compiles a key naming a field of s: op applied to the value,
+// an object of operators, or a bare value ($eq).
+func (c *compiler) fieldKey(path string, s *Schema, alias, name, op string, v any) (Expr, error) {
+	f, ok := s.Field(name)
 	if !ok || f.Hidden {
-		return nil, errorf(path, ErrUnknownField, "%s has no field %s", s.Table, head)
+		return nil, errorf(path, ErrUnknownField, "%s has no field %s", s.Table, name)
+	}
+	if err := c.check(path, s, f.Key, fmt.Sprintf("%s has no field %s", s.Table, name)); err != nil {
+		return nil, err
 	}
 	column := bun.Ident(alias + "." + f.Column)
 	if op != "" {
 		return c.operator(path, f, column, op, v)
 	}
-	if m, ok := v.(map[string]any); ok && len(m) > 0 && allOperators(m) {
-		ops := make([]string, 0, len(m))
-		for k := range m {
-			ops = append(ops, k)
-		}
-		sort.Strings(ops)
-		var parts []Expr
-		for _, o := range ops {
-			e, err := c.operator(join(path, o), f, column, o, m[o])
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, e)
-		}
-		return joinExprs(" AND ", parts), nil
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 || !allOperators(m) {
+		return c.operator(path, f, column, "$eq", v)
 	}
-	return c.operator(path, f, column, "$eq", v)
+	ops := make([]string, 0, len(m))
+	for k := range m {
+		ops = append(ops, k)
+	}
+	sort.Strings(ops)
+	var parts []Expr
+	for _, o := range ops {
+		e, err := c.operator(join(path, o), f, column, o, m[o])
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, e)
+	}
+	return joinExprs(" AND ", parts), nil
+}
+
+// check asks the FieldGuard whether the filter may name a field or
+// association of s. A refusal reads exactly as the error for a name s
+// does not have (unknown, the reason filterop gives for one at this
+// path), so that an answer never tells an unreadable column from a
+// missing one; its Kind and the guard's error it wraps tell them apart.
+func (c *compiler) check(path string, s *Schema, name, unknown string) error {
+	if c.guard == nil {
+		return nil
+	}
+	if err := c.guard(s, name); err != nil {
+		return &Error{Path: path, Kind: ErrFieldNotAllowed, Reason: unknown, cause: err}
+	}
+	return nil
 }
 
 func allOperators(m map[string]any) bool {
@@ -258,7 +311,7 @@ func (c *compiler) operator(path string, f *Field, column Expr, op string, v any
 	if err != nil {
 		return nil, err
 	}
-	e, err := fn(&Cond{Ctx: c.ctx, Field: f, Column: column, Operator: op, Value: v, Path: path, Dialect: c.dialect, Timezone: c.tz})
+	e, err := fn(&Cond{Ctx: c.ctx, Field: f, Column: column, Operator: op, Value: v, Path: path, Dialect: c.dialect, Timezone: c.tz, Limits: c.reg.Limits})
 	if err != nil {
 		return nil, err
 	}

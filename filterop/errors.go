@@ -21,6 +21,9 @@ var (
 	ErrTooComplex = errors.New("filter too complex")
 	// ErrUnknownVariable: a {{ }} template names a variable that is not set.
 	ErrUnknownVariable = errors.New("unknown variable")
+	// ErrFieldNotAllowed: the FieldGuard (WithFieldGuard) refused a field
+	// or association the filter names.
+	ErrFieldNotAllowed = errors.New("field not allowed")
 )
 
 // Error reports what is wrong with a filter and where: Path is the dotted
@@ -29,6 +32,7 @@ type Error struct {
 	Path   string
 	Reason string
 	Kind   error // ErrUnknownField, ErrUnknownOperator, ...
+	cause  error // the FieldGuard's error, for errors.Is and errors.As
 }
 
 func (e *Error) Error() string {
@@ -38,8 +42,14 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("filter: %s: %s", e.Path, e.Reason)
 }
 
-// Unwrap lets errors.Is match both ErrInvalidFilter and the kind.
-func (e *Error) Unwrap() []error { return []error{ErrInvalidFilter, e.Kind} }
+// Unwrap lets errors.Is match ErrInvalidFilter, the kind and, for a
+// refusal by a FieldGuard, the guard's own error.
+func (e *Error) Unwrap() []error {
+	if e.cause != nil {
+		return []error{ErrInvalidFilter, e.Kind, e.cause}
+	}
+	return []error{ErrInvalidFilter, e.Kind}
+}
 
 // HTTPStatus makes a filter error a 400 for the resourcer.
 func (e *Error) HTTPStatus() int { return http.StatusBadRequest }

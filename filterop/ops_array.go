@@ -2,10 +2,11 @@ package filterop
 
 import (
 	"encoding/json"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // The array operators, after NocoBase's operators/array.js, for
@@ -127,18 +128,27 @@ func fieldTypeName(t FieldType) string {
 	return "scalar"
 }
 
-// arrayElem is one value of an array operator.
+// arrayElem is one value of an array operator. It is a map key, so a
+// number is kept in one form: whole numbers within int64's range as an
+// exact int64 (with Float their float64), others as a float64.
 type arrayElem struct {
 	kind byte // 's' string, 'n' number, 'b' boolean
 	s    string
-	n    float64
+	n    jsonval.Num
 	b    bool
+}
+
+func numElem(n jsonval.Num) arrayElem {
+	if n.IsInt {
+		n.Float = float64(n.Int) // -0 is 0
+	}
+	return arrayElem{kind: 'n', n: n}
 }
 
 func (e arrayElem) text() string {
 	switch e.kind {
 	case 'n':
-		return strconv.FormatFloat(e.n, 'f', -1, 64)
+		return e.n.Text()
 	case 'b':
 		return strconv.FormatBool(e.b)
 	}
@@ -148,7 +158,7 @@ func (e arrayElem) text() string {
 func (e arrayElem) jsonValue() any {
 	switch e.kind {
 	case 'n':
-		return e.n
+		return numberValue(e.n)
 	case 'b':
 		return e.b
 	}
@@ -169,32 +179,14 @@ func arrayValues(c *Cond) ([]arrayElem, error) {
 	out := make([]arrayElem, 0, len(items))
 	seen := make(map[arrayElem]bool, len(items))
 	for _, item := range items {
-		var e arrayElem
-		switch x := item.(type) {
-		case nil:
-			return nil, c.Errorf("%s values cannot be null", c.Operator)
-		case string:
-			if err := opCheckText(c, x); err != nil {
-				return nil, err
-			}
-			e = arrayElem{kind: 's', s: x}
-		case bool:
-			e = arrayElem{kind: 'b', b: x}
-		default:
-			n, ok := opNumber(item)
-			if !ok {
-				return nil, c.Errorf("%s values must be strings, numbers or booleans, not %T", c.Operator, item)
-			}
-			e = arrayElem{kind: 'n', n: n}
+		e, err := arrayItem(c, item)
+		if err != nil {
+			return nil, err
 		}
 		if elem, ok := arrayElemType(c.Field); ok {
-			var err error
 			if e, err = convertElem(c, elem, e); err != nil {
 				return nil, err
 			}
-		}
-		if e.n == 0 {
-			e.n = 0 // -0 is 0
 		}
 		if !seen[e] {
 			seen[e] = true
@@ -202,6 +194,29 @@ func arrayValues(c *Cond) ([]arrayElem, error) {
 		}
 	}
 	return out, nil
+}
+
+// arrayItem reads one value of an array operator.
+func arrayItem(c *Cond, item any) (arrayElem, error) {
+	switch x := item.(type) {
+	case nil:
+		return arrayElem{}, c.Errorf("%s values cannot be null", c.Operator)
+	case string:
+		if err := opCheckText(c, x); err != nil {
+			return arrayElem{}, err
+		}
+		return arrayElem{kind: 's', s: x}, nil
+	case bool:
+		return arrayElem{kind: 'b', b: x}, nil
+	}
+	n, ok, err := number(c, item)
+	if err != nil {
+		return arrayElem{}, err
+	}
+	if !ok {
+		return arrayElem{}, c.Errorf("%s values must be strings, numbers or booleans, not %T", c.Operator, item)
+	}
+	return numElem(n), nil
 }
 
 // arrayOperands reads how the field stores its array and the operator's
@@ -374,7 +389,7 @@ func sqliteElemMatch(vals []arrayElem, lenient bool) Expr {
 			texts = append(texts, v.s)
 			continue
 		case 'n':
-			nums = append(nums, v.n)
+			nums = append(nums, numberValue(v.n))
 		case 'b':
 			hasTrue = hasTrue || v.b
 			hasFalse = hasFalse || !v.b
@@ -468,40 +483,34 @@ func convertElem(c *Cond, elem reflect.Type, v arrayElem) (arrayElem, error) {
 		return v, c.Errorf("%s: %s holds booleans, not %q", c.Operator, c.Field.Name, v.text())
 	case reflect.Float32, reflect.Float64:
 		if n, ok := elemNumber(v); ok {
-			return arrayElem{kind: 'n', n: n}, nil
+			return numElem(n), nil
 		}
 		return v, c.Errorf("%s: %s holds numbers, not %q", c.Operator, c.Field.Name, v.text())
 	}
 	n, ok := elemNumber(v)
-	lo, end := intRange(elem)
-	if !ok || n != math.Trunc(n) || n < lo || n >= end {
+	if !ok || !n.IsInt || intOverflows(elem, n.Int) {
 		return v, c.Errorf("%s: %s holds integers of type %s, not %q", c.Operator, c.Field.Name, elem, v.text())
 	}
-	return arrayElem{kind: 'n', n: n}, nil
+	return numElem(n), nil
 }
 
 // elemNumber reads a number value, or a string holding a number.
-func elemNumber(v arrayElem) (float64, bool) {
+func elemNumber(v arrayElem) (jsonval.Num, bool) {
 	switch v.kind {
 	case 'n':
 		return v.n, true
 	case 's':
-		n, err := strconv.ParseFloat(strings.TrimSpace(v.s), 64)
-		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return 0, false
-		}
-		return n, true
+		return numberText(v.s)
 	}
-	return 0, false
+	return jsonval.Num{}, false
 }
 
-// intRange is the range [lo, end) of an integer type, cut to what
-// PostgreSQL's bigint holds; both bounds are exact as float64.
-func intRange(t reflect.Type) (lo, end float64) {
-	bits := t.Bits()
+// intOverflows reports whether i is out of the range of the integer type
+// t (for unsigned types, of what PostgreSQL's bigint holds as well).
+func intOverflows(t reflect.Type, i int64) bool {
 	switch t.Kind() {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return 0, math.Ldexp(1, min(bits, 63))
+		return i < 0 || reflect.Zero(t).OverflowUint(uint64(i))
 	}
-	return -math.Ldexp(1, bits-1), math.Ldexp(1, bits-1)
+	return reflect.Zero(t).OverflowInt(i)
 }

@@ -1,11 +1,6 @@
 package filterop
 
 import (
-	"math"
-	"strconv"
-	"strings"
-	"unicode/utf8"
-
 	"github.com/uptrace/bun"
 )
 
@@ -79,8 +74,10 @@ func compare(op string) OperatorFunc {
 	}
 }
 
+// opIn is SQL's IN, whose null entries never match: {"$in": [1, null]}
+// is IN (1), and a list of nulls only matches no row.
 func opIn(c *Cond) (Expr, error) {
-	vals, err := list(c)
+	vals, _, err := list(c)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +87,18 @@ func opIn(c *Cond) (Expr, error) {
 	return SQL("? IN (?)", c.Column, In(vals)), nil
 }
 
+// opNotIn is NocoBase's (x NOT IN (...) OR x IS NULL). A null entry makes
+// SQL's NOT IN unknown for every row, so with one only the NULL rows are
+// left, as NocoBase's query returns them.
 func opNotIn(c *Cond) (Expr, error) {
-	vals, err := list(c)
+	vals, hadNull, err := list(c)
 	if err != nil {
 		return nil, err
 	}
-	if len(vals) == 0 {
+	switch {
+	case hadNull:
+		return SQL("? IS NULL", c.Column), nil
+	case len(vals) == 0:
 		return SQL("1 = 1"), nil // NOT IN nothing: every row
 	}
 	return SQL("(? NOT IN (?) OR ? IS NULL)", c.Column, In(vals), c.Column), nil
@@ -168,170 +171,43 @@ func opTruly(truly bool) OperatorFunc {
 }
 
 // list reads a list value; a single value is a list of one, null none.
-func list(c *Cond) ([]any, error) {
+// Null entries are left out of vals; hadNull says there were some.
+func list(c *Cond) (vals []any, hadNull bool, err error) {
 	var in []any
 	switch v := c.Value.(type) {
 	case nil:
-		return nil, nil
+		return nil, false, nil
 	case []any:
 		in = v
 	default:
 		in = []any{v}
 	}
-	out := make([]any, 0, len(in))
+	vals = make([]any, 0, len(in))
 	for _, e := range in {
+		if e == nil {
+			hadNull = true
+			continue
+		}
 		val, err := scalar(c, e)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		out = append(out, val)
+		vals = append(vals, val)
 	}
-	return out, nil
-}
-
-// scalar checks a value is a JSON scalar the field's column can compare
-// with, and converts it so both databases read it the same way: numbers
-// and booleans become text for a string field, numeric text becomes a
-// number for a number field, "true"/"false" a boolean for a boolean field,
-// and a date string a time for a time field. A value the column could not
-// compare is an error here rather than a database error later.
-func scalar(c *Cond, v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	if i, ok := wholeNumber(v); ok { // Go integers from variables stay exact
-		switch c.Field.Type {
-		case TypeString:
-			return strconv.FormatInt(i, 10), nil
-		case TypeNumber, TypeOther:
-			return i, nil
-		}
-		v = float64(i)
-	}
-	switch c.Field.Type {
-	case TypeString, TypeOther:
-		switch x := v.(type) {
-		case string:
-			return cleanString(c, x)
-		case float64:
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, c.Errorf("%v is not a number a database can compare", x)
-			}
-			if c.Field.Type == TypeString {
-				return strconv.FormatFloat(x, 'f', -1, 64), nil
-			}
-			return x, nil
-		case bool:
-			if c.Field.Type == TypeString {
-				return strconv.FormatBool(x), nil
-			}
-			return x, nil
-		}
-	case TypeNumber:
-		switch x := v.(type) {
-		case float64:
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, c.Errorf("%v is not a number a database can compare", x)
-			}
-			return x, nil
-		case string:
-			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-				return n, nil // exact, even past 2^53
-			}
-			if f, err := strconv.ParseFloat(x, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-				return f, nil
-			}
-			return nil, c.Errorf("%s compares number field %s with %q, which is not a number", c.Operator, c.Field.Name, x)
-		}
-	case TypeBool:
-		switch x := v.(type) {
-		case bool:
-			return x, nil
-		case string:
-			if b, err := strconv.ParseBool(x); err == nil {
-				return b, nil
-			}
-		case float64:
-			if x == 0 || x == 1 {
-				return x == 1, nil
-			}
-		}
-		return nil, c.Errorf("%s compares boolean field %s with %v; use true or false", c.Operator, c.Field.Name, v)
-	case TypeTime:
-		if t, ok := timeOf(v); ok {
-			return t, nil
-		}
-		if str, ok := v.(string); ok {
-			span, err := (&dateParser{c: c}).str(str, nil, false)
-			if err != nil {
-				return nil, err
-			}
-			return span.lo, nil
-		}
-		return nil, c.Errorf("%s compares time field %s with %v; use a date string", c.Operator, c.Field.Name, v)
-	case TypeJSON, TypeArray:
-		return nil, c.Errorf("%s cannot compare JSON or array field %s with a value; use $anyOf, $match or $empty", c.Operator, c.Field.Name)
-	}
-	return nil, c.Errorf("%s wants a string, number, boolean or null, not %T", c.Operator, v)
-}
-
-// cleanString refuses what a database would mangle: NUL bytes and invalid
-// UTF-8.
-func cleanString(c *Cond, s string) (string, error) {
-	if strings.IndexByte(s, 0) >= 0 {
-		return "", c.Errorf("%s value contains a NUL byte", c.Operator)
-	}
-	if !utf8.ValidString(s) {
-		return "", c.Errorf("%s value is not valid UTF-8", c.Operator)
-	}
-	return s, nil
-}
-
-// wholeNumber reads the Go integer types a variable may hold.
-func wholeNumber(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int:
-		return int64(x), true
-	case int64:
-		return x, true
-	case int32:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint8:
-		return int64(x), true
-	case uint:
-		if uint64(x) <= math.MaxInt64 {
-			return int64(x), true
-		}
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x), true
-		}
-	}
-	return 0, false
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	}
-	return 0, false
+	return vals, hadNull, nil
 }
 
 // In wraps a list so that bun writes it as comma-separated values, for
-// "x IN (?)".
-func In(values []any) Expr { return SQL("?", bun.In(values)) }
+// "x IN (?)"; a nil entry is written as NULL, and an empty list as NULL
+// alone (x IN (NULL) matches no row).
+func In(values []any) Expr {
+	out := make([]any, len(values))
+	for i, v := range values {
+		if v == nil {
+			out[i] = bun.Safe("NULL") // bun cannot format a nil interface
+		} else {
+			out[i] = v
+		}
+	}
+	return bun.List(out)
+}

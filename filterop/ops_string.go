@@ -1,11 +1,12 @@
 package filterop
 
 import (
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // The string operators, after NocoBase's operators/string.js and the
@@ -47,10 +48,13 @@ import (
 // "Élan" finds "ÉLAN"); only a column text that mixes the cases of
 // non-ASCII letters differently from all three forms is missed on SQLite.
 //
-// Values are strings; numbers and booleans are taken as their text. A
-// value may not hold a NUL byte or invalid UTF-8 (PostgreSQL text cannot),
-// and a finished pattern may not exceed likeMaxPattern bytes (SQLite's
-// limit). Long lists are joined as a balanced tree of ORs (ANDs), since
+// Values are strings; numbers and booleans are taken as their text (whole
+// numbers with all their digits). A value may not hold a NUL byte or
+// invalid UTF-8 (PostgreSQL text cannot), nor be longer than
+// Limits.MaxPatternLength bytes (matching costs up to the text's length
+// times the pattern's), and a finished pattern may not exceed
+// likeMaxPattern bytes (SQLite's limit, for a registry that raises
+// MaxPatternLength). Long lists are joined as a balanced tree of ORs (ANDs), since
 // SQLite refuses expressions nested over 1000 deep.
 //
 // The operators apply to string, number and other scalar columns (the
@@ -327,16 +331,25 @@ func textMatchable(c *Cond) error {
 
 // textValues reads a string value or a list of them (numbers and
 // booleans as their text); a single value is a list of one.
+// Each value is a pattern operand, bounded by Limits.MaxPatternLength.
 func textValues(c *Cond) ([]string, error) {
 	items, isList := opListItems(c.Value)
 	if !isList {
 		items = []any{c.Value}
 	}
+	limit := c.Limits.patternLength()
 	out := make([]string, 0, len(items))
-	for _, item := range items {
+	for i, item := range items {
 		s, err := textValue(c, item)
 		if err != nil {
 			return nil, err
+		}
+		if len(s) > limit {
+			path := c.Path
+			if isList {
+				path = join(path, strconv.Itoa(i))
+			}
+			return nil, errorf(path, ErrTooComplex, "%s operand is %d bytes long; at most %d are allowed (Limits.MaxPatternLength)", c.Operator, len(s), limit)
 		}
 		out = append(out, s)
 	}
@@ -358,23 +371,18 @@ func textValue(c *Cond, v any) (string, error) {
 }
 
 // opScalarText is the text of a string, boolean or finite number (as
-// NocoBase's String(value) would write it for ordinary numbers).
+// NocoBase's String(value) writes ordinary numbers; whole numbers exactly).
 func opScalarText(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
 		return x, true
 	case bool:
 		return strconv.FormatBool(x), true
+	case uint64: // past int64's range too, from a variable
+		return strconv.FormatUint(x, 10), true
 	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(rv.Int(), 10), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return strconv.FormatUint(rv.Uint(), 10), true
-	}
-	if f, ok := opNumber(v); ok {
-		return strconv.FormatFloat(f, 'f', -1, 64), true
+	if n, ok, err := jsonval.NumberOf(v); ok && err == nil {
+		return n.Text(), true
 	}
 	return "", false
 }
@@ -409,35 +417,4 @@ func opListItems(v any) ([]any, bool) {
 		out[i] = rv.Index(i).Interface()
 	}
 	return out, true
-}
-
-// opNumber reads a finite number of any Go numeric type or a json.Number.
-func opNumber(v any) (float64, bool) {
-	var f float64
-	switch x := v.(type) {
-	case float64:
-		f = x
-	case float32:
-		f = float64(x)
-	case interface{ Float64() (float64, error) }: // json.Number
-		n, err := x.Float64()
-		if err != nil {
-			return 0, false
-		}
-		f = n
-	default:
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			f = float64(rv.Int())
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			f = float64(rv.Uint())
-		default:
-			return 0, false
-		}
-	}
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, false
-	}
-	return f, true
 }

@@ -261,8 +261,6 @@ func TestStringOperatorErrors(t *testing.T) {
 			{posts, `{"title":{"$like":"abc\\"}}`, "unescaped backslash"},
 			{posts, `{"title":{"$notILike":"a\\\\\\"}}`, "unescaped backslash"},
 			{posts, `{"title":{"$includes":"a\u0000b"}}`, "NUL"},
-			{posts, `{"title":{"$includes":"` + strings.Repeat("x", likeMaxPattern) + `"}}`, "at most"},
-			{posts, `{"title":{"$like":"` + strings.Repeat("*", likeMaxPattern/2) + `"}}`, "at most"},
 			{posts, `{"published":{"$includes":"t"}}`, "boolean field"},
 			{posts, `{"created_at":{"$includes":"2024"}}`, "time field"},
 			{posts, `{"meta":{"$includes":"en"}}`, "JSON field"},
@@ -324,5 +322,70 @@ func TestStringOperatorHelpers(t *testing.T) {
 		if got := endsInEscape(in); got != want {
 			t.Errorf("endsInEscape(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// TestPatternLengthLimit: every pattern operator refuses an operand over
+// Limits.MaxPatternLength with ErrTooComplex at the operand's path, and
+// takes one at the limit; a registry may raise the limit up to what
+// SQLite's LIKE takes (likeMaxPattern bytes of finished pattern).
+func TestPatternLengthLimit(t *testing.T) {
+	ctx := context.Background()
+	limit := DefaultLimits.MaxPatternLength
+	ops := []string{"$includes", "$notIncludes", "$startsWith", "$notStartsWith", "$endWith", "$notEndWith",
+		"$endsWith", "$notEndsWith", "$like", "$notLike", "$iLike", "$notILike"}
+	atLimit := strings.Repeat("é", limit/2)       // limit bytes
+	overLimit := strings.Repeat("x", limit) + "y" // limit+1 bytes
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		posts := seed(t, db)
+		checked := 0
+		for _, op := range ops {
+			for _, tc := range []struct {
+				value any
+				path  string
+			}{
+				{overLimit, "title." + op},
+				{[]any{"ok", overLimit}, "title." + op + ".1"},
+			} {
+				filter := map[string]any{"title": map[string]any{op: tc.value}}
+				_, err := Where(ctx, posts, filter)
+				var fe *Error
+				if !errors.As(err, &fe) || fe.Kind != ErrTooComplex || fe.Path != tc.path || !strings.Contains(fe.Reason, "MaxPatternLength") {
+					t.Errorf("%s with a %d-byte operand: error %v, want ErrTooComplex at %s", op, limit+1, err, tc.path)
+				}
+				checked++
+			}
+			if _, err := ids(t, ctx, db, posts, map[string]any{"title": map[string]any{op: atLimit}}); err != nil {
+				t.Errorf("%s with a %d-byte operand (the limit): %v", op, len(atLimit), err)
+			}
+		}
+		if checked != 2*len(ops) {
+			t.Fatalf("checked %d refusals, want %d", checked, 2*len(ops))
+		}
+
+		// A raised limit still stops at SQLite's cap on finished patterns.
+		reg := NewRegistry()
+		reg.Limits.MaxPatternLength = likeMaxPattern
+		for _, filter := range []string{
+			`{"title":{"$includes":"` + strings.Repeat("x", likeMaxPattern) + `"}}`,
+			`{"title":{"$like":"` + strings.Repeat("*", likeMaxPattern/2) + `"}}`, // GLOB writes [*]
+		} {
+			_, err := reg.Where(ctx, posts, filter)
+			if !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), "at most") {
+				t.Errorf("%.40s...: error %v, want the finished-pattern cap", filter, err)
+			}
+		}
+		got, err := ApplyWith(reg, ctx, db.NewSelect().Model((*testPost)(nil)).Column("id"), posts,
+			map[string]any{"title": map[string]any{"$includes": strings.Repeat("x", 1000)}})
+		if err != nil {
+			t.Fatalf("a 1000-byte operand under a raised limit: %v", err)
+		}
+		if n, err := got.Count(ctx); err != nil || n != 0 {
+			t.Errorf("a 1000-byte operand under a raised limit: %d rows, %v", n, err)
+		}
+	})
+	var zero Limits
+	if zero.patternLength() != DefaultLimits.MaxPatternLength {
+		t.Errorf("a zero MaxPatternLength means %d, want the default %d", zero.patternLength(), DefaultLimits.MaxPatternLength)
 	}
 }

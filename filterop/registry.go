@@ -29,6 +29,7 @@ type Cond struct {
 	Path     string // where in the filter, for errors
 	Dialect  string // "sqlite" or "pg"
 	Timezone string // from WithTimezone, e.g. "+08:00"; "" for UTC
+	Limits   Limits // the registry's, for operators that bound their operands
 }
 
 // Errorf reports an unusable value at the condition's path.
@@ -50,10 +51,34 @@ type Limits struct {
 	// EXISTS subquery): PostgreSQL's planner and JIT slow down sharply, and
 	// uncancellably, past a few dozen of them in one query.
 	MaxAssociations int
+	// MaxPatternLength caps the bytes of one operand of a pattern
+	// operator ($includes, $startsWith, $endWith, $like, $iLike, their
+	// negations and aliases); a longer one is an ErrTooComplex error.
+	// Neither SQLite's nor PostgreSQL's LIKE has a linear-time matcher: an
+	// operand that almost matches everywhere ("aaa…ab" in "aaa…a") costs
+	// the text's length times the operand's per row, and an $includes is
+	// evaluated on every row the rest of the query leaves. The default,
+	// 128, is from BenchmarkPatternWorstCase: against a 100 KB text such
+	// an operand costs about 2 to 3 ns per byte of text per byte of
+	// operand on SQLite (more for mixed-case non-ASCII letters, which
+	// SQLite tries in up to three case forms) and 1 to 2 ns on
+	// PostgreSQL, so 128 bytes keep one row's match at 30 to 60 ms on the
+	// project's idle 2-core machines, under the 100 ms budget, and leave
+	// room for any search a person types; the request's statement timeout
+	// bounds the rows. Zero means DefaultLimits' value.
+	MaxPatternLength int
 }
 
 // DefaultLimits are generous for any filter a person writes.
-var DefaultLimits = Limits{MaxDepth: 32, MaxConditions: 1000, MaxValues: 10000, MaxAssociations: 16}
+var DefaultLimits = Limits{MaxDepth: 32, MaxConditions: 1000, MaxValues: 10000, MaxAssociations: 16, MaxPatternLength: 128}
+
+// patternLength is MaxPatternLength, or its default when unset.
+func (l Limits) patternLength() int {
+	if l.MaxPatternLength > 0 {
+		return l.MaxPatternLength
+	}
+	return DefaultLimits.MaxPatternLength
+}
 
 // Registry holds operators. The zero value is not usable; NewRegistry
 // returns one with the built-in operators. It is safe for concurrent use;

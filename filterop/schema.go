@@ -10,6 +10,8 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/schema"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // FieldType is what a filter may do with a field.
@@ -235,16 +237,30 @@ func (r *Relation) ToMany() bool {
 	return r.rel.Type == schema.HasManyRelation || r.rel.Type == schema.ManyToManyRelation
 }
 
-// Table returns bun's table of the model.
+// BunTable returns bun's table of the model.
 func (s *Schema) BunTable() *schema.Table { return s.table }
 
-// Set converts a JSON value to the field's Go type, through its JSON form
-// so that the model's own json and time handling apply, and stores it in
-// model (the struct, addressable). The error says what the field wants:
-// "want a whole number".
+// Set converts a JSON value to the field's Go type and stores it in model
+// (the struct, addressable). Numbers (float64, json.Number, Go integers)
+// are converted exactly: an integer field takes a whole number within its
+// type's range ("1e3" and 1000.0 included), a string field the number's
+// text (as NocoBase stores a number written to a string field). Anything
+// else goes through its JSON form, so that the model's own json and time
+// handling apply. The error says what the field wants: "want a whole
+// number".
 func (f *Field) Set(model reflect.Value, v any) error {
 	t := f.bun.StructField.Type
 	dst := reflect.New(t)
+	if n, isNumber, numErr := jsonval.NumberOf(v); isNumber {
+		done, err := setNumber(dst.Elem(), n, numErr)
+		if err != nil {
+			return err
+		}
+		if done {
+			model.FieldByIndex(f.bun.Index).Set(dst.Elem())
+			return nil
+		}
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package resourcer
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -262,15 +261,7 @@ func (rs *Resourcer) readBody(r *http.Request) (any, error) {
 		}
 		return map[string]any(form), nil
 	}
-	var body any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&body); err != nil {
-		return nil, fmt.Errorf("%w: body is not valid JSON: %v", ErrBadRequest, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: body has data after its JSON value", ErrBadRequest)
-	}
-	return body, nil
+	return decodeJSONBody(raw)
 }
 
 // RequestAction reports the resource (its full name, "posts.comments" for

@@ -1,15 +1,24 @@
 // Package jsonval works on JSON-shaped Go values (map[string]any, []any,
-// string, float64, bool, nil) the way NocoBase's @nocobase/utils does:
+// string, float64 or json.Number, bool, nil) the way NocoBase's
+// @nocobase/utils does:
 // normalising arbitrary Go values into that shape, deep copies, lodash's
 // isEmpty/isEqual and JavaScript truthiness, and assign() with its merge
 // strategies (andMerge, orMerge, intersect, union, overwrite, deepMerge,
 // merge). acl and resourcer both merge params this way.
+//
+// Numbers are float64 or json.Number: request JSON is decoded with
+// UseNumber, and Normalize turns Go integers into json.Number, so that
+// large integers stay exact. Wherever numbers are compared (Equal, the
+// intersect and union strategies) they compare by value, so 1, 1.0 and
+// json.Number("1") are one number; Truthy and IsEmpty read json.Number as
+// JavaScript reads the number.
 //
 // Merge functions leave their inputs untouched and may share parts of them
 // in their results; callers that hand a result out clone it first.
 package jsonval
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -17,12 +26,15 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
 // Normalize converts v into the JSON shape and returns a fresh copy that
 // shares nothing with v. Common Go types are converted directly; anything
-// else goes through encoding/json. NaN and infinities are errors.
+// else goes through encoding/json. Go integers become json.Number with
+// their exact digits; a json.Number is kept once it is checked to be a
+// JSON number within float64's range. NaN and infinities are errors.
 func Normalize(v any) (any, error) {
 	switch x := v.(type) {
 	case nil, string, bool:
@@ -32,26 +44,15 @@ func Normalize(v any) (any, error) {
 			return nil, fmt.Errorf("%v is not a JSON number", x)
 		}
 		return x, nil
-	case int:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case int32:
-		return float64(x), nil
-	case uint:
-		return float64(x), nil
-	case uint64:
-		return float64(x), nil
-	case uint32:
-		return float64(x), nil
 	case float32:
 		return Normalize(float64(x))
 	case json.Number:
-		f, err := x.Float64()
-		if err != nil {
+		if _, err := ParseNumber(string(x)); err != nil {
 			return nil, err
 		}
-		return f, nil
+		return x, nil
+	case int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8:
+		return json.Number(fmt.Sprint(x)), nil
 	case []string:
 		out := make([]any, len(x))
 		for i, s := range x {
@@ -59,15 +60,7 @@ func Normalize(v any) (any, error) {
 		}
 		return out, nil
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			ne, err := Normalize(e)
-			if err != nil {
-				return nil, fmt.Errorf("[%d]: %w", i, err)
-			}
-			out[i] = ne
-		}
-		return out, nil
+		return normalizeList(x)
 	case map[string]any:
 		return NormalizeMap(x)
 	case map[string]string:
@@ -77,21 +70,39 @@ func Normalize(v any) (any, error) {
 		}
 		return out, nil
 	}
+	return normalizeReflect(v)
+}
+
+func normalizeList(l []any) ([]any, error) {
+	out := make([]any, len(l))
+	for i, e := range l {
+		ne, err := Normalize(e)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out[i] = ne
+	}
+	return out, nil
+}
+
+// normalizeReflect handles named map types (acl.Params, resourcer.Params)
+// and, through their JSON form, structs and typed slices and maps.
+func normalizeReflect(v any) (any, error) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return nil, nil
 	}
-	// Named map types such as acl.Params or resourcer.Params.
 	if rv.Type().ConvertibleTo(mapType) {
 		return NormalizeMap(rv.Convert(mapType).Interface().(map[string]any))
 	}
-	// Anything else (structs, typed slices and maps) goes through its JSON form.
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("value of type %T: %w", v, err)
 	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // an int64 field keeps its digits
 	var decoded any
-	if err := json.Unmarshal(raw, &decoded); err != nil {
+	if err := dec.Decode(&decoded); err != nil {
 		return nil, fmt.Errorf("value of type %T: %w", v, err)
 	}
 	return decoded, nil
@@ -146,8 +157,8 @@ func AsMap(v any) (map[string]any, bool) {
 	return nil, false
 }
 
-// IsEmpty is lodash's isEmpty on JSON values: null, booleans, numbers, ""
-// and empty arrays and objects are empty.
+// IsEmpty is lodash's isEmpty on JSON values: null, booleans, numbers
+// (json.Number too), "" and empty arrays and objects are empty.
 func IsEmpty(v any) bool {
 	switch x := v.(type) {
 	case string:
@@ -169,13 +180,19 @@ func Truthy(v any) bool {
 		return x
 	case float64:
 		return x != 0 && !math.IsNaN(x)
+	case json.Number:
+		// JavaScript's Number(text): an underflow is 0, an overflow
+		// Infinity; text that is no number would be NaN.
+		f, err := strconv.ParseFloat(string(x), 64)
+		return f != 0 && (err == nil || math.IsInf(f, 0))
 	case string:
 		return x != ""
 	}
 	return true
 }
 
-// Equal is lodash's isEqual on JSON values.
+// Equal is lodash's isEqual on JSON values; numbers compare by value
+// across float64, json.Number and Go integers.
 func Equal(a, b any) bool {
 	switch x := a.(type) {
 	case map[string]any:
@@ -194,7 +211,16 @@ func Equal(a, b any) bool {
 		y, ok := b.([]any)
 		return ok && slices.EqualFunc(x, y, Equal)
 	}
-	return a == b
+	return primitiveEqual(a, b)
+}
+
+// primitiveEqual is JavaScript's === on JSON primitives: numbers by value.
+func primitiveEqual(a, b any) bool {
+	if eq, numbers := numbersEqual(a, b); numbers {
+		return eq
+	}
+	t := reflect.TypeOf(a)
+	return t == reflect.TypeOf(b) && (t == nil || t.Comparable()) && a == b
 }
 
 // List turns a params list value into a list the way NocoBase's merge
@@ -352,9 +378,21 @@ func Intersect(x any, _ bool, y any, _ bool) (any, bool) {
 }
 
 // Union is the union strategy: x's entries then y's, without repeats or
-// falsy entries.
+// falsy entries. As NocoBase's (x || []).concat(y || []) reads them, a
+// string is split at commas, an array gives its entries, a falsy value
+// none, and any other value (an object, a number) is one entry.
 func Union(x any, _ bool, y any, _ bool) (any, bool) {
-	return Compact(Uniq(append(append([]any(nil), StrategyList(x)...), StrategyList(y)...))), true
+	return Compact(Uniq(append(append([]any(nil), unionOperand(x)...), unionOperand(y)...))), true
+}
+
+func unionOperand(v any) []any {
+	if l, ok := List(v); ok {
+		return l
+	}
+	if !Truthy(v) {
+		return nil
+	}
+	return []any{v}
 }
 
 // Overwrite is the overwrite strategy: y unless it is absent, comma
@@ -421,23 +459,25 @@ func Uniq(l []any) []any {
 	return out
 }
 
-// ContainsPrimitive reports whether l holds the primitive v.
+// ContainsPrimitive reports whether l holds the primitive v; numbers
+// compare by value.
 func ContainsPrimitive(l []any, v any) bool {
 	if !IsPrimitive(v) {
 		return false
 	}
 	for _, e := range l {
-		if IsPrimitive(e) && e == v {
+		if IsPrimitive(e) && primitiveEqual(e, v) {
 			return true
 		}
 	}
 	return false
 }
 
-// IsPrimitive reports whether v is a JSON string, number, boolean or null.
+// IsPrimitive reports whether v is a JSON string, number (float64 or
+// json.Number), boolean or null.
 func IsPrimitive(v any) bool {
 	switch v.(type) {
-	case nil, string, float64, bool:
+	case nil, string, float64, json.Number, bool:
 		return true
 	}
 	return false
@@ -471,10 +511,12 @@ func Merge(x any, _ bool, y any, yok bool) (any, bool) {
 	return out, true
 }
 
-// DeepMergeStrategy is DeepMerge as a Strategy.
+// DeepMergeStrategy is DeepMerge as a Strategy. Like NocoBase's, it
+// answers the source's value when the sides are not both objects, so a key
+// the source lacks is removed (JavaScript's undefined).
 func DeepMergeStrategy(x any, _ bool, y any, yok bool) (any, bool) {
 	if !yok {
-		return x, true
+		return nil, false
 	}
 	return DeepMerge(x, y), true
 }
