@@ -3,7 +3,6 @@ package crud
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/filterop"
@@ -107,6 +106,11 @@ func (set *readSet) keys(s *filterop.Schema) map[string]bool {
 	return keys
 }
 
+// errUnreadable is the guard's refusal; filterop answers it exactly as it
+// answers a name the schema does not have, so that a reply never tells an
+// unreadable column from a missing one.
+var errUnreadable = errors.New("crud: not readable")
+
 // guard is the filterop.FieldGuard for the request's own filter: it
 // refuses fields and associations the request may not read, and hidden
 // fields (filterop refuses those first).
@@ -114,49 +118,14 @@ func (rd *readable) guard(s *filterop.Schema, name string) error {
 	set := rd.set(s)
 	if rel, ok := s.Relation(name); ok {
 		if !set.relation(rel) {
-			return &unreadableError{table: s.Table}
+			return errUnreadable
 		}
 		return nil
 	}
 	if f, ok := s.Field(name); ok && !set.field(f) {
-		return &unreadableError{table: s.Table}
+		return errUnreadable
 	}
 	return nil
-}
-
-// unreadableError is the guard's refusal. checkRequest turns it into the
-// answer filterop gives a name the schema does not have, so that the
-// answer never tells an unreadable column from a missing one.
-type unreadableError struct {
-	table string
-}
-
-func (e *unreadableError) Error() string { return e.table + " may not be read" }
-
-// asUnknown rewrites a filter error caused by the guard into filterop's
-// error for an unknown name at the same path: "filter: email.$startsWith:
-// users has no field email". The name is the path's last segment that is
-// not an operator, as the client wrote it (a column name, say).
-//
-// An association named in a dotted key ("roles.name") comes out as
-// filterop words an unknown association given a nested filter ({"roles":
-// {...}}): "filter: roles: users has no field roles"; filterop reports the
-// guard's refusal at the association's own path, so that "roles.name" is
-// not available to echo.
-func asUnknown(err error) error {
-	var fe *filterop.Error
-	var ue *unreadableError
-	if !errors.As(err, &fe) || !errors.As(err, &ue) {
-		return err
-	}
-	segs := strings.Split(fe.Path, ".")
-	name := ""
-	for i := len(segs) - 1; i >= 0 && name == ""; i-- {
-		if !strings.HasPrefix(segs[i], "$") {
-			name = segs[i]
-		}
-	}
-	return &filterop.Error{Path: fe.Path, Kind: filterop.ErrUnknownField, Reason: fmt.Sprintf("%s has no field %s", ue.table, name)}
 }
 
 // checkRequest holds what the client asked for itself (ac.RequestParams,
@@ -176,7 +145,7 @@ func (r *Resource) checkRequest(ctx context.Context, ac *resourcer.ActionContext
 	}
 	if f, ok := rp["filter"]; ok && f != nil {
 		if _, err := r.filters.Where(filterop.WithFieldGuard(ctx, rd.guard), r.schema, f); err != nil {
-			return asUnknown(err)
+			return err
 		}
 	}
 	if !sorts {
