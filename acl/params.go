@@ -11,7 +11,8 @@ import (
 //
 // Params the ACL hands out are the caller's own deep copy. Inside, values are
 // kept in the shape encoding/json decodes into: map[string]any, []any,
-// string, float64, bool and nil. Params given to the ACL may use any value
+// string, json.Number or float64, bool and nil (integers become exact
+// json.Numbers). Params given to the ACL may use any value
 // that encoding/json can marshal ([]string, int, nested Params, structs);
 // they are converted once, when granted.
 type Params = map[string]any
