@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -29,6 +30,15 @@ type Options struct {
 	MaxPageSize int
 	// Logger receives unexpected database errors; slog.Default() when nil.
 	Logger *slog.Logger
+	// StatementTimeout bounds the time one action's queries may take
+	// together (default 30s; negative: no bound besides the request's
+	// context). Past it the queries are stopped on the database (SQLite
+	// interrupts them; PostgreSQL cancels them on the server) and the
+	// action answers 503 with Retry-After.
+	StatementTimeout time.Duration
+	// MaxFields caps how many names fields, appends and except may give
+	// together, after repeats collapse (default 100); more is a 400.
+	MaxFields int
 }
 
 // Resource serves NocoBase's default actions for one bun model.
@@ -37,6 +47,7 @@ type Resource struct {
 	schema  *filterop.Schema
 	filters *filterop.Registry
 	model   reflect.Type // the struct type
+	embeds  [][]int      // the structs the model embeds (modelParts)
 	name    string
 	opts    Options
 }
@@ -65,11 +76,15 @@ func New(opts Options) (*Resource, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = defaultStatementTimeout
+	}
 	name := opts.Name
 	if name == "" {
 		name = s.Table
 	}
-	return &Resource{db: opts.DB, schema: s, filters: opts.Filters, model: s.BunTable().Type, name: name, opts: opts}, nil
+	t := s.BunTable().Type
+	return &Resource{db: opts.DB, schema: s, filters: opts.Filters, model: t, embeds: embeddedStructs(t, nil), name: name, opts: opts}, nil
 }
 
 // Name returns the resource name.
@@ -80,8 +95,11 @@ func (r *Resource) Schema() *filterop.Schema { return r.schema }
 
 // Actions returns the default actions, to define on a resourcer:
 // list, get, create, update, destroy, count, firstOrCreate, updateOrCreate.
+// Each runs under Options.StatementTimeout.
 func (r *Resource) Actions() map[string]resourcer.ActionOptions {
-	h := func(fn resourcer.HandlerFunc) resourcer.ActionOptions { return resourcer.ActionOptions{Handler: fn} }
+	h := func(fn resourcer.HandlerFunc) resourcer.ActionOptions {
+		return resourcer.ActionOptions{Handler: r.timed(fn)}
+	}
 	return map[string]resourcer.ActionOptions{
 		"list":           h(r.list),
 		"get":            h(r.get),

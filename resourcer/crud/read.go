@@ -119,9 +119,12 @@ func (r *Resource) list(req *http.Request, ac *resourcer.ActionContext) (any, er
 		}
 		return records(r.schema, rows.Elem(), plan.pr), nil
 	}
-	count, err := q.Limit(int64(pageSize)).Offset(int64(page-1) * int64(pageSize)).ScanAndCount(ctx)
-	if err != nil {
+	if err := q.Limit(int64(pageSize)).Offset(int64(page-1) * int64(pageSize)).Scan(ctx); err != nil {
 		return nil, r.dbError(ctx, err)
+	}
+	count, err := r.countRows(ctx, plan.filter)
+	if err != nil {
+		return nil, err
 	}
 	return &resourcer.Response{
 		Data: records(r.schema, rows.Elem(), plan.pr),
@@ -158,13 +161,22 @@ func (r *Resource) count(req *http.Request, ac *resourcer.ActionContext) (any, e
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.selectQuery(ctx, r.db, r.newRows().Interface(), filter, nil)
+	return r.countRows(ctx, filter)
+}
+
+// countRows counts the rows filter selects. bun's own Count and
+// ScanAndCount leave out the comment bun.WithComment puts on the action's
+// queries, by which the statement timeout finds and cancels an abandoned
+// query on PostgreSQL (see timed), so the count is a plain SELECT over the
+// filtered keys.
+func (r *Resource) countRows(ctx context.Context, filter map[string]any) (int64, error) {
+	keys, err := r.selectQuery(ctx, r.db, r.newRows().Interface(), filter, &projection{columns: []string{r.schema.PKs()[0].Column}})
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	n, err := q.Count(ctx)
-	if err != nil {
-		return nil, r.dbError(ctx, err)
+	var n int64
+	if err := r.db.NewSelect().ColumnExpr("count(*)").TableExpr("(?) AS counted", keys).Scan(ctx, &n); err != nil {
+		return 0, r.dbError(ctx, err)
 	}
 	return n, nil
 }
