@@ -8,9 +8,11 @@ import (
 
 // Readable tells what the roles in ctx (as the middleware reads them:
 // WithRoles, else WithRole, else "anonymous") may read of a collection:
-// all=true when some role may list or get it without a fields restriction,
-// else the union of the fields and appends of the roles' list and get
-// grants on it; (nil, false) when no role may list or get it. When ctx
+// all=true when some role may list or get it without a fields or appends
+// restriction, else the union of the fields and appends of the roles' list
+// and get grants on it, where "*" stands for every field of a grant that
+// bounds only its appends (every field, but only the listed associations);
+// (nil, false) when no role may list or get it. When ctx
 // carries the Permission of a request an allow condition let through, the
 // request's own collection is readable whole. Collections are named as
 // grants name resources.
@@ -40,13 +42,15 @@ func (s *snapshot) readable(roles []string, skipped, collection string) ([]strin
 		}
 		granted = true
 		fields, restricted := grantList(res.Params, "fields")
-		if !restricted {
+		appends, bounded := grantList(res.Params, "appends")
+		switch {
+		case !restricted && !bounded:
 			return nil, true
+		case !restricted:
+			fields = []any{AllFields}
 		}
 		names = unionStrings(names, fields)
-		if appends, ok := grantList(res.Params, "appends"); ok {
-			names = unionStrings(names, appends)
-		}
+		names = unionStrings(names, appends)
 	}
 	if !granted {
 		return nil, false
@@ -59,6 +63,11 @@ func (s *snapshot) readable(roles []string, skipped, collection string) ([]strin
 	}
 	return out, false
 }
+
+// AllFields in a Readable answer stands for every field of the collection
+// (not its associations, which are listed by name): the answer for a grant
+// that bounds its appends but not its fields.
+const AllFields = "*"
 
 // requestReadable answers Readable for one request, computing each
 // collection once, on first use: most requests ask about one or two.

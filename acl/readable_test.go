@@ -37,6 +37,7 @@ func readableACL(t *testing.T) *ACL {
 		"users:get":  {"fields": []string{"id", "email"}, "appends": []string{"roles"}},
 		"posts:view": {"own": true},
 		"notes:list": {"fields": []string{}},
+		"tasks:list": {"appends": []string{"assignee"}},
 	}})
 	mustDefine(t, a, RoleOptions{Name: "viewer", Actions: map[string]Params{
 		"users:list": {"fields": []string{"avatar"}},
@@ -73,6 +74,7 @@ func TestMiddlewareHandsReadable(t *testing.T) {
 			"users":    {fields: []string{"avatar", "email", "id", "nickname", "roles"}},
 			"posts":    {all: true},
 			"notes":    {fields: []string{}},
+			"tasks":    {fields: []string{AllFields, "assignee"}},
 			"comments": {},
 		}},
 		{"one role", WithRole(context.Background(), "viewer"), "users", "list", map[string]readableWant{

@@ -356,6 +356,11 @@ func TestReadAppendsScope(t *testing.T) {
 			{"get keeps readable keys", member(), "/api/users/2", 200, "", `{"id":2,"nickname":"ann"}`},
 			{"full read never shows hidden", everything, "/api/users/2?appends=roles", 200, "", `{"id":2,"nickname":"ann","email":"ann@secret.example","phone":"222","roles":[{"name":"member","title":"Member"}]}`},
 			{"full read of an appended user never shows hidden", everything, "/api/posts?fields=id,author&filter=" + q(`{"id":1}`), 200, "", `[{"id":1,"author":{"id":2,"nickname":"ann","email":"ann@secret.example","phone":"222"}}]`},
+			{"a natural key is data: an unreadable role shows nothing", &scopeGrant{fields: map[string][]string{"users": {"id", "roles"}}}, "/api/users/2?appends=roles", 200, "", `{"id":2,"roles":[{}]}`},
+			{"nor may it be filtered on", &scopeGrant{fields: map[string][]string{"users": {"id", "roles"}}}, "/api/users?filter=" + q(`{"roles.name":"root"}`), 400, "filter: roles.name: roles has no field name", ""},
+			{"every field but only the listed associations (*)", &scopeGrant{fields: map[string][]string{"posts": {"*", "author"}, "users": {"id"}}}, "/api/posts?appends=author&filter=" + q(`{"id":1}`), 200, "", `[{"id":1,"title":"ann one","secret":"s1","authorId":2,"author":{"id":2}}]`},
+			{"* does not open other associations to appends", &scopeGrant{fields: map[string][]string{"posts": {"*", "author"}}}, "/api/posts?appends=comments", 400, "appends: posts has no association comments", ""},
+			{"* does not open other associations to fields", &scopeGrant{fields: map[string][]string{"posts": {"*", "author"}}}, "/api/posts?fields=comments", 400, "fields: posts has no field comments", ""},
 			{"no permission layer: all but hidden", nil, "/api/posts?fields=id&appends=author,tags&filter=" + q(`{"id":2}`), 200, "", `[{"id":2,"author":{"id":3,"nickname":"bob","email":"bob@secret.example","phone":"333"},"tags":[{"id":2,"name":"sql"}]}]`},
 		})
 	})

@@ -30,6 +30,8 @@ type readable struct {
 // counts.
 type readSet struct {
 	all       bool
+	columns   bool // every field, but only the listed associations
+	identity  *filterop.Field
 	fields    map[*filterop.Field]bool
 	relations map[*filterop.Relation]bool
 }
@@ -62,10 +64,17 @@ func (rd *readable) set(s *filterop.Schema) *readSet {
 	}
 	names, all := rd.fn(collection)
 	set := &readSet{all: all}
+	if pks := s.PKs(); len(pks) == 1 && pks[0].Type == filterop.TypeNumber {
+		set.identity = pks[0]
+	}
 	if !all {
 		set.fields = map[*filterop.Field]bool{}
 		set.relations = map[*filterop.Relation]bool{}
 		for _, n := range names {
+			if n == "*" { // acl.AllFields: a grant that bounds only its appends
+				set.columns = true
+				continue
+			}
 			head, _, _ := strings.Cut(n, ".")
 			if f, ok := s.Field(head); ok {
 				set.fields[f] = true
@@ -80,11 +89,13 @@ func (rd *readable) set(s *filterop.Schema) *readSet {
 }
 
 // field reports whether f may be read, filtered and sorted on. Hidden
-// fields never may; the primary key always may, because it is the
-// record's identity that filterByTk and appended associations expose
-// anyway.
+// fields never may; a numeric single-column primary key always may,
+// because it is the record's surrogate identity that filterByTk and
+// appended associations expose anyway. Natural keys (a role's name) and
+// the columns of a composite key (a join table's userId and roleName) are
+// data like any other and need a grant.
 func (set *readSet) field(f *filterop.Field) bool {
-	return !f.Hidden && (set.all || set.fields[f] || f.Bun().IsPK)
+	return !f.Hidden && (set.all || set.columns || set.fields[f] || f == set.identity)
 }
 
 func (set *readSet) relation(rel *filterop.Relation) bool {
