@@ -368,8 +368,9 @@ func Intersect(x any, _ bool, y any, _ bool) (any, bool) {
 	case len(ys) == 0:
 		out = xs
 	default:
+		in := containsFunc(ys)
 		for _, v := range xs {
-			if ContainsPrimitive(ys, v) {
+			if in(v) {
 				out = append(out, v)
 			}
 		}
@@ -451,12 +452,71 @@ func Compact(l []any) []any {
 // objects are never equal to each other).
 func Uniq(l []any) []any {
 	out := make([]any, 0, len(l))
-	for _, v := range l {
-		if !ContainsPrimitive(out, v) {
-			out = append(out, v)
+	if len(l) <= shortList {
+		for _, v := range l {
+			if !ContainsPrimitive(out, v) {
+				out = append(out, v)
+			}
 		}
+		return out
+	}
+	seen := make(map[any]bool, len(l))
+	for _, v := range l {
+		k, ok := primitiveKey(v)
+		if ok && seen[k] {
+			continue
+		}
+		if ok {
+			seen[k] = true
+		}
+		out = append(out, v)
 	}
 	return out
+}
+
+// shortList is the length up to which a linear scan beats building a set:
+// request lists (fields, appends) may run to thousands of names, and a
+// scan per entry would make their merge quadratic.
+const shortList = 16
+
+// containsFunc returns ContainsPrimitive(l, ·), through a set when l is long.
+func containsFunc(l []any) func(any) bool {
+	if len(l) <= shortList {
+		return func(v any) bool { return ContainsPrimitive(l, v) }
+	}
+	set := make(map[any]bool, len(l))
+	for _, e := range l {
+		if k, ok := primitiveKey(e); ok {
+			set[k] = true
+		}
+	}
+	return func(v any) bool {
+		k, ok := primitiveKey(v)
+		return ok && set[k]
+	}
+}
+
+// nullKey is null's primitiveKey.
+type nullKey struct{}
+
+// primitiveKey returns a map key that two primitives share exactly when
+// primitiveEqual calls them equal (numbers by value, whatever their Go
+// type); ok is false for anything else, which never equals another value.
+func primitiveKey(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nullKey{}, true
+	case string, bool:
+		return x, true
+	}
+	n, ok, err := NumberOf(v)
+	if !ok || err != nil {
+		return nil, false
+	}
+	if n.IsInt {
+		return n.Int, true
+	}
+	return n.Float, true
 }
 
 // ContainsPrimitive reports whether l holds the primitive v; numbers

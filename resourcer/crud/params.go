@@ -171,6 +171,11 @@ func (r *Resource) orderBy(p resourcer.Params) ([]orderTerm, error) {
 		if err != nil {
 			return nil, err
 		}
+		if f.Type == filterop.TypeJSON || f.Type == filterop.TypeArray {
+			// PostgreSQL has no ordering for json, and an order of
+			// arrays or documents means nothing to a client.
+			return nil, badRequest("sort: %s cannot be sorted by %s, a JSON or array field", r.name, f.Key)
+		}
 		if !seen[f] {
 			seen[f] = true
 			terms = append(terms, orderTerm{bun.Ident(r.schema.Alias + "." + f.Column), desc})

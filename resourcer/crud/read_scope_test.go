@@ -529,3 +529,33 @@ func TestReadHandBuiltContext(t *testing.T) {
 		}
 	}
 }
+
+type sortDoc struct {
+	bun.BaseModel `bun:"table:docs,alias:d"`
+	ID            int64          `bun:"id,pk,autoincrement" json:"id"`
+	Settings      map[string]any `bun:"settings,type:json" json:"settings"`
+	Labels        []string       `bun:"labels,array" json:"labels"`
+}
+
+// TestReadSortRefusesJSON: PostgreSQL cannot order by a json column (it
+// answered 500); both databases answer 400.
+func TestReadSortRefusesJSON(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		if _, err := db.NewCreateTable().Model((*sortDoc)(nil)).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		rs := resourcer.New(resourcer.Options{Prefix: "/api", Logger: slog.New(slog.DiscardHandler)})
+		if _, err := crud.Define(rs, crud.Options{DB: db, Model: (*sortDoc)(nil), Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range []string{"/api/docs?sort=settings", "/api/docs?sort=-settings", "/api/docs?sort=id,labels"} {
+			r := scopeCall(t, rs, nil, target)
+			if r.Code != 400 || len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "cannot be sorted by") {
+				t.Errorf("%s: status %d %+v, want 400 naming the field", target, r.Code, r.Errors)
+			}
+		}
+		if r := scopeCall(t, rs, nil, "/api/docs?sort=-id"); r.Code != 200 {
+			t.Errorf("sort by id: status %d %+v", r.Code, r.Errors)
+		}
+	})
+}
