@@ -51,13 +51,15 @@ func TestConcurrentReadersSeeWholeConfigurations(t *testing.T) {
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(2)
+	// Writers and readers report with t.Error and return: t.Fatal must
+	// only be called from the test's own goroutine.
 	go func() {
 		defer wg.Done()
+		configs := [2]RoleOptions{configA, configB}
 		for i := 0; !stop.Load(); i++ {
-			if i%2 == 0 {
-				mustDefine(t, a, configA)
-			} else {
-				mustDefine(t, a, configB)
+			if _, err := a.Define(configs[i%2]); err != nil {
+				t.Errorf("Define(%s): %v", configs[i%2].Name, err)
+				return
 			}
 		}
 	}()

@@ -126,7 +126,9 @@
 //     the grant's blacklist; here they unite. NocoBase answers an empty
 //     fields intersection with fields: [], which reads every column; here
 //     it is a 403. NocoBase bounds appends only by a grant's appends; here a
-//     grant's fields bound them too.
+//     grant's fields bound them too. NocoBase turns a request's fields null
+//     or "" into fields: [] (an empty list, which crud refuses); here they
+//     set no limit and, when the grant has no fields, pass on as sent.
 //   - Empty lists restrict: NocoBase reads fields: [], whitelist: [] and
 //     appends: [] in a grant as "all" and drops them from unions (its
 //     "should allow all when fields1 = [], fields2 = []"); here they allow

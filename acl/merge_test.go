@@ -5,58 +5,41 @@ import (
 	"testing"
 )
 
-// Why a case of testdata/merge.json answers differently from the
-// reference on purpose (see Narrowing in the package doc).
+// The shape testdata/merge.json must keep (see TestMergeCorpusIsVaried): a
+// corpus whose generator draws the same values every time compares nothing.
 const (
-	reasonEmptyIntersection  = "the request's fields meet the grant's in nothing: refused (403) naming them; NocoBase answers fields: [], which a data layer reads as every column"
-	reasonEmptyRequestFields = "fields: [] in the request sets no limit, so the grant's fields apply; NocoBase passes the [] on, which reads every column"
-	reasonAppendsByFields    = "the grant has fields but no appends, so appends are bounded by its fields (rel is not one); NocoBase appends any association"
+	mergeCorpusCases = 600
+	// mergeMinBothSides is how many cases must set a param key in both the
+	// request and the grant, for every key a grant may carry.
+	mergeMinBothSides = 100
+	// mergeMinStates is how many distinct ctx.states fill the templates.
+	mergeMinStates = 4
 )
 
-// mergeDifferences are the cases of testdata/merge.json whose answer
-// differs from the reference on purpose: the reason, and the answer here
-// (the merged params, or the error as a JSON string).
-var mergeDifferences = map[string]struct{ reason, want string }{
-	"merge-004": {reasonEmptyIntersection, `"acl: no permissions: fields c may not be read"`},
-	"merge-037": {reasonEmptyIntersection, `"acl: no permissions: fields a, b may not be read"`},
-	"merge-043": {reasonEmptyRequestFields, `{"appends":[],"blacklist":["secret"],"except":["p","password"],"fields":["a"],"page":1,"whitelist":["a","b"]}`},
-	"merge-044": {reasonEmptyIntersection, `"acl: no permissions: fields c may not be read"`},
-	"merge-050": {reasonAppendsByFields, `{"appends":[],"fields":["a"],"filter":{"id":1},"whitelist":["a"]}`},
-	"merge-052": {reasonAppendsByFields, `{"appends":[],"blacklist":["secret"],"except":["p","password"],"fields":["a"],"filter":{"title.$includes":"x"}}`},
-	"merge-068": {reasonAppendsByFields, `{"appends":[],"except":["password"],"fields":["a"],"filter":{"status":{"$in":["a","b"]}},"whitelist":["a","b"]}`},
-	"merge-073": {reasonEmptyIntersection, `"acl: no permissions: fields c may not be read"`},
-	"merge-078": {reasonEmptyIntersection, `"acl: no permissions: fields c may not be read"`},
-	"merge-087": {reasonEmptyIntersection, `"acl: no permissions: fields a, rel may not be read"`},
-	"merge-099": {reasonEmptyIntersection, `"acl: no permissions: fields a, rel may not be read"`},
-	"merge-110": {reasonEmptyIntersection, `"acl: no permissions: fields c may not be read"`},
-	"merge-111": {reasonEmptyIntersection, `"acl: no permissions: fields a, rel may not be read"`},
-	"merge-132": {reasonEmptyIntersection, `"acl: no permissions: fields a, b may not be read"`},
-	"merge-140": {reasonEmptyIntersection, `"acl: no permissions: fields a, b may not be read"`},
-	"merge-152": {reasonAppendsByFields, `{"appends":[],"except":["p"],"fields":["a"],"filter":{"id":1},"page":1,"whitelist":["a","b"]}`},
-	"merge-154": {reasonAppendsByFields, `{"appends":[],"except":["password"],"fields":["a"],"sort":["id"],"whitelist":["a","b"]}`},
-	"merge-189": {reasonAppendsByFields, `{"appends":[],"blacklist":["secret"],"except":["password"],"fields":["z"],"sort":["id"]}`},
-	"merge-206": {reasonEmptyIntersection, `"acl: no permissions: fields c may not be read"`},
-	"merge-218": {reasonEmptyIntersection, `"acl: no permissions: fields a, b may not be read"`},
-	"merge-219": {reasonEmptyIntersection, `"acl: no permissions: fields a, rel may not be read"`},
-	"merge-228": {reasonEmptyRequestFields + "; " + reasonAppendsByFields, `{"appends":[],"blacklist":["secret"],"fields":["z"],"page":1,"whitelist":["a"]}`},
-	"merge-231": {reasonAppendsByFields, `{"appends":[],"fields":["a"],"sort":["-id","name"]}`},
-	"merge-240": {reasonEmptyIntersection, `"acl: no permissions: fields a, b may not be read"`},
-	"merge-279": {reasonEmptyIntersection, `"acl: no permissions: fields c may not be read"`},
+// mergeCase is a case of testdata/merge.json: request params merged with
+// ACL params (templates filled from the user and role in State) by the
+// reference's resolvePermissionParams; Expected is its merged params, or
+// {"error": message} when it threw.
+type mergeCase struct {
+	Name     string
+	Raw      Params
+	ACL      Params
+	State    map[string]any
+	Expected json.RawMessage
 }
 
-// testdata/merge.json: request params merged with ACL params (templates
-// filled from the user and role) by the reference's resolvePermissionParams.
-// Every case runs; the ones in mergeDifferences are checked against the
-// answer listed there, which must differ from the reference's.
-func TestMergeMatchesReference(t *testing.T) {
-	var cases []struct {
-		Name     string
-		Raw      Params
-		ACL      Params
-		State    map[string]any
-		Expected json.RawMessage
-	}
+func loadMergeCases(t *testing.T) []mergeCase {
+	t.Helper()
+	var cases []mergeCase
 	loadJSON(t, "testdata/merge.json", &cases)
+	return cases
+}
+
+// Every case of testdata/merge.json runs; the ones in mergeDifferences are
+// checked against the answer listed there, which must differ from the
+// reference's, and every other one against the reference's.
+func TestMergeMatchesReference(t *testing.T) {
+	cases := loadMergeCases(t)
 	s := New().snap.Load()
 	seen := 0
 	for _, c := range cases {
@@ -87,5 +70,50 @@ func TestMergeMatchesReference(t *testing.T) {
 	}
 	if seen != len(mergeDifferences) {
 		t.Errorf("%d of %d listed differences are cases of merge.json", seen, len(mergeDifferences))
+	}
+}
+
+// TestMergeCorpusIsVaried checks testdata/merge.json itself: its size, that
+// every param key a grant may carry is set on both sides often and with
+// more than one value on each, that the templates see several users, and
+// that most cases are compared with the reference rather than listed as
+// differences.
+func TestMergeCorpusIsVaried(t *testing.T) {
+	cases := loadMergeCases(t)
+	if len(cases) != mergeCorpusCases {
+		t.Fatalf("merge.json has %d cases, want %d", len(cases), mergeCorpusCases)
+	}
+	for _, key := range builtinParamKeys {
+		both := 0
+		rawValues, aclValues := map[string]bool{}, map[string]bool{}
+		for _, c := range cases {
+			rv, inRaw := c.Raw[key]
+			av, inACL := c.ACL[key]
+			if inRaw {
+				rawValues[mustJSON(t, rv)] = true
+			}
+			if inACL {
+				aclValues[mustJSON(t, av)] = true
+			}
+			if inRaw && inACL {
+				both++
+			}
+		}
+		if both < mergeMinBothSides {
+			t.Errorf("%s is set on both sides in %d cases, want at least %d", key, both, mergeMinBothSides)
+		}
+		if len(rawValues) < 2 || len(aclValues) < 2 {
+			t.Errorf("%s takes %d distinct values in requests and %d in grants, want at least 2 each", key, len(rawValues), len(aclValues))
+		}
+	}
+	states := map[string]bool{}
+	for _, c := range cases {
+		states[mustJSON(t, c.State)] = true
+	}
+	if len(states) < mergeMinStates {
+		t.Errorf("%d distinct states, want at least %d", len(states), mergeMinStates)
+	}
+	if compared := len(cases) - len(mergeDifferences); compared < len(cases)/2 {
+		t.Errorf("%d of %d cases are compared with the reference, want at least half", compared, len(cases))
 	}
 }

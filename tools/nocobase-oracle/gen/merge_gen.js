@@ -2,12 +2,15 @@
 // Generates acl/testdata/merge.json: request params merged with ACL params by
 // the reference's resolvePermissionParams (templates filled, then merged).
 //
-// Each case draws every key of rawPool and of aclPool with probability 1/2
-// (so about a quarter of the keys the two pools share are set on both
-// sides) and a ctx.state. Request appends are always arrays: the reference
-// throws on a string ("x.filter is not a function"). The PRNG is mulberry32 (as in resourcer_gen.js): a
-// JS double product such as seed * 1103515245 loses the low bits and made
-// every draw the same.
+// Each case draws a density for each side (1/4, 1/2 or 3/4) and then every
+// key of rawPool and of aclPool with that probability, so both sparse and
+// dense params occur and every key the two pools share (all eight param
+// keys) is set on both sides in many cases; then a ctx.state. The pools mix
+// the forms a request may send (lists, comma strings, "", null) and grant
+// lists that are empty. Request appends are always arrays: the reference
+// throws on a string ("x.filter is not a function"). The PRNG is mulberry32
+// (as in resourcer_gen.js): a JS double product such as seed * 1103515245
+// loses the low bits and made every draw the same.
 //
 // Usage: node merge_gen.js [out] [count] [seed]
 //   (default ../../../acl/testdata/merge.json, 600, 20240611)
@@ -31,13 +34,14 @@ const pick = (a) => a[rnd(a.length)];
 
 const TPL = '{{ ctx.state.currentUser.id }}';
 const rawPool = {
-  filter: [{ id: 1 }, { 'title.$includes': 'x' }, { $or: [{ a: 1 }, { b: 2 }] }, {}, { status: { $in: ['a', 'b'] } }, { $and: [{ a: 1 }, { createdById: 2 }] }],
-  fields: [['a', 'b'], ['a', 'rel'], [], ['c'], 'a,b', ['a', 'z', 'secret']],
-  appends: [['rel'], ['rel.x', 'other'], [], ['author', 'tags.x']],
+  filter: [{ id: 1 }, { 'title.$includes': 'x' }, { $or: [{ a: 1 }, { b: 2 }] }, {}, { status: { $in: ['a', 'b'] } }, { $and: [{ a: 1 }, { createdById: 2 }] }, { createdById: 1 }],
+  fields: [['a', 'b'], ['a', 'rel'], [], ['c'], 'a,b', ['a', 'z', 'secret'], '', null, ['author', 'a']],
+  appends: [['rel'], ['rel.x', 'other'], [], ['author', 'tags.x'], ['secret']],
   sort: ['-id,name', ['id'], '-createdAt', []],
   except: [['p'], ['q', 'p'], 'p,password'],
-  whitelist: [['a'], ['a', 'z'], []],
-  blacklist: [['b'], ['secret', 'c']],
+  whitelist: [['a'], ['a', 'z'], [], 'a,b'],
+  blacklist: [['b'], ['secret', 'c'], [], 'c,secret'],
+  own: [true, false],
   page: [1, 2],
   pageSize: [20, 1000],
 };
@@ -53,12 +57,13 @@ const aclPool = {
     { 'dept.id': '{{ ctx.state.currentUser.departmentId }}' },
     {},
   ],
-  fields: [['a', 'b', 'rel'], ['a'], ['z'], ['a', 'c', 'author']],
+  fields: [['a', 'b', 'rel'], ['a'], ['z'], ['a', 'c', 'author'], []],
   appends: [['rel'], ['author', 'tags'], [], ['rel', 'other']],
-  whitelist: [['a', 'b'], ['x'], ['a']],
+  whitelist: [['a', 'b'], ['x'], ['a'], []],
   blacklist: [['secret'], ['secret', 'b']],
   except: [['password'], ['password', 'p']],
   sort: [['id'], '-id,title'],
+  own: [true, false],
 };
 const states = [
   { currentUser: { id: 7, departmentId: 3 }, currentRole: 'r' },
@@ -68,8 +73,9 @@ const states = [
 ];
 
 function draw(pool) {
+  const density = 1 + rnd(3); // in quarters
   const out = {};
-  for (const k of Object.keys(pool)) if (rnd(2) === 0) out[k] = _.cloneDeep(pick(pool[k]));
+  for (const k of Object.keys(pool)) if (rnd(4) < density) out[k] = _.cloneDeep(pick(pool[k]));
   return out;
 }
 
