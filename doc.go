@@ -12,6 +12,9 @@
 //	resourcer/crud/  default list/get/create/update/destroy actions over bun
 //	filterop/        NocoBase filter JSON compiled to SQL for SQLite and PostgreSQL
 //	users/           users and departments on bun, passwords, ACL presets
+//	sqlitedb/        SQLite opened safely for a server (WAL, busy timeout,
+//	                 immediate transactions, in-memory databases that survive
+//	                 cancelled queries)
 //	examples/        runnable programs; start with examples/quickstart
 //
 // Directory synchronisation (datasync) and roles stored in the database
@@ -30,6 +33,20 @@
 // the ACL middleware's ActionSource, crud compiles the ACL's params to SQL
 // with filterop, and users plugs its operators and ACL presets in.
 // examples/quickstart is such a host.
+//
+// # The security invariant
+//
+// A request can only narrow what a grant allows. The ACL middleware merges
+// a request's params into the grant's so that field lists and write
+// whitelists intersect (an empty intersection never widens: reading answers
+// 403, writing writes nothing), blacklists unite and appends stay within the
+// grant; it also tells the router what the request's roles may read of every
+// collection (acl.ReadableSetter), and crud refuses filters and sorts on
+// anything else — answering exactly as for a field that does not exist —
+// and trims appended records to what the roles may read of their target.
+// Audit and timestamp columns, and hidden fields, belong to the server.
+// See the acl and crud package docs for each rule and where it departs
+// from NocoBase.
 //
 // Every package that touches SQL runs on SQLite and PostgreSQL through bun
 // and is tested on both.
