@@ -35,8 +35,12 @@
 // middleware sets it from the roles' list and get grants); without one,
 // every field that is not hidden may be read. Collections are named as
 // the ACL names them: the resource by its name, an association's target
-// by its table name. Primary keys are always readable, hidden fields
-// (a password hash) never:
+// by its table name. A numeric single-column primary key (a surrogate id)
+// is always readable; natural keys (a role's name) and the columns of a
+// composite key are data and need a grant; hidden fields (a password
+// hash) never are. A grant that bounds only its appends reads every field
+// but only the associations it lists (acl.AllFields, "*", in Readable's
+// answer):
 //
 //   - the request's own filter and sort ([resourcer.ActionContext].RequestParams,
 //     before the ACL merged its own in) may name only readable fields, and
