@@ -176,7 +176,7 @@ func departmentKey(p resourcer.Params) (int64, error) {
 
 // wholeID reads a whole number given as a JSON number or a string.
 func wholeID(v any) (int64, error) {
-	if n, ok := wholeNumber(v); ok {
+	if n, ok := resourcer.WholeNumber(v); ok {
 		return n, nil
 	}
 	return 0, fmt.Errorf("want a whole number, got %v", v)

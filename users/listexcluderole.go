@@ -2,28 +2,28 @@ package users
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"net/http"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-dev/gatehouse/filterop"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
+	"github.com/gatehouse-dev/gatehouse/resourcer/crud"
 )
 
 // listExcludeRole is NocoBase's users:listExcludeRole, in the request's
 // data scope: the filter the ACL merged into the params applies, the
 // request's own filter may name only fields it may read, and each record
 // holds only what the params' fields, except and appends ask for and the
-// request may read, never a hidden field. What it may read of users is
-// what its own grant allows (the fields the ACL left in the params, all
-// when it left no limit) and what ActionContext.Readable allows; of an
-// appended association's collection, what Readable allows.
+// request may read, never a hidden field. The read scope is crud's
+// (crud.ReadScope), so that this action and users:list answer alike: of
+// users, what ActionContext.Readable and the action's own grant allow
+// (crud.ReadScope.AddActionGrant); of an appended association's
+// collection, what Readable allows.
 func (a *actions) listExcludeRole(r *http.Request, ac *resourcer.ActionContext) (any, error) {
 	ctx := r.Context()
 	p := ac.Params
@@ -48,7 +48,7 @@ func (a *actions) listExcludeRole(r *http.Request, ac *resourcer.ActionContext) 
 	if err != nil {
 		return nil, err
 	}
-	if err := a.checkRequestFilter(ctx, ac, rs); err != nil {
+	if err := rs.CheckRequestFilter(ctx, a.filters, ac); err != nil {
 		return nil, err
 	}
 	rows := reflect.New(reflect.SliceOf(reflect.PointerTo(a.model)))
@@ -67,7 +67,7 @@ func (a *actions) listExcludeRole(r *http.Request, ac *resourcer.ActionContext) 
 	}
 	data := make([]any, 0, rows.Elem().Len())
 	for i := range rows.Elem().Len() {
-		data = append(data, pr.record(a.schema, rows.Elem().Index(i), rs.set(a.schema)))
+		data = append(data, pr.record(a.schema, rows.Elem().Index(i)))
 	}
 	return &resourcer.Response{Data: data, Meta: resourcer.PageMeta(count, page, pageSize)}, nil
 }
@@ -83,26 +83,13 @@ func (a *actions) excludeRoleQuery(ctx context.Context, rows any, roles []string
 	return filterop.ApplyWith(a.filters, ctx, q, a.schema, filter)
 }
 
-// checkRequestFilter holds the filter the client sent itself (before the
-// ACL merged its own in) to what it may read: a filter on a column the
-// request cannot see would answer yes/no questions about it. The ACL's
-// filter may name columns the role does not read (createdById).
-func (a *actions) checkRequestFilter(ctx context.Context, ac *resourcer.ActionContext, rs *readScope) error {
-	f, ok := ac.RequestParams["filter"]
-	if !ok || f == nil || rs.fn == nil {
-		return nil
-	}
-	_, err := a.filters.Where(filterop.WithFieldGuard(ctx, rs.guard), a.schema, f)
-	return err
-}
-
 // userProjection is what a listed record holds: the keys to keep (nil:
 // every readable one), the keys to drop, and the associations to load.
 type userProjection struct {
 	keep    map[string]bool
 	drop    map[string]bool
 	appends []*filterop.Relation
-	rs      *readScope
+	rs      *crud.ReadScope
 }
 
 // listProjection reads fields, except and appends, as resourcer/crud
@@ -110,32 +97,31 @@ type userProjection struct {
 // exist; an empty fields list is a 400 (the ACL answers 403 when a
 // request's fields miss the grant's, so an empty list here is a bug, not
 // a request for everything).
-func (a *actions) listProjection(p resourcer.Params, rs *readScope) (*userProjection, error) {
+func (a *actions) listProjection(p resourcer.Params, rs *crud.ReadScope) (*userProjection, error) {
 	pr := &userProjection{rs: rs}
-	set := rs.set(a.schema)
-	fields, err := nameList(p, "fields")
+	fields, err := resourcer.NameList(p, "fields")
 	if err != nil {
 		return nil, err
 	}
-	appends, err := nameList(p, "appends")
+	appends, err := resourcer.NameList(p, "appends")
 	if err != nil {
 		return nil, err
 	}
-	except, err := nameList(p, "except")
+	except, err := resourcer.NameList(p, "except")
 	if err != nil {
 		return nil, err
 	}
 	for _, n := range appends {
-		if err := pr.addRelation(a.schema, set, strings.SplitN(n, ".", 2)[0], "appends"); err != nil {
+		if err := pr.addRelation(a.schema, strings.SplitN(n, ".", 2)[0], "appends"); err != nil {
 			return nil, err
 		}
 	}
-	if err := pr.keepFields(a.schema, set, fields); err != nil {
+	if err := pr.keepFields(a.schema, fields); err != nil {
 		return nil, err
 	}
 	for _, n := range except {
 		f, ok := a.schema.Field(n)
-		if !ok || !set.field(f) {
+		if !ok || !rs.Field(a.schema, f) {
 			return nil, statusError(http.StatusBadRequest, "except: %s has no field %s", a.schema.Table, n)
 		}
 		if pr.drop == nil {
@@ -148,7 +134,7 @@ func (a *actions) listProjection(p resourcer.Params, rs *readScope) (*userProjec
 
 // keepFields limits the record to fields; an association among them is
 // appended.
-func (pr *userProjection) keepFields(s *filterop.Schema, set *readSet, fields []string) error {
+func (pr *userProjection) keepFields(s *filterop.Schema, fields []string) error {
 	if fields == nil {
 		return nil
 	}
@@ -159,13 +145,13 @@ func (pr *userProjection) keepFields(s *filterop.Schema, set *readSet, fields []
 	pr.keep = map[string]bool{}
 	for _, n := range fields {
 		if _, isRel := s.Relation(n); isRel {
-			if err := pr.addRelation(s, set, n, "fields"); err != nil {
+			if err := pr.addRelation(s, n, "fields"); err != nil {
 				return err
 			}
 			continue
 		}
 		f, ok := s.Field(n)
-		if !ok || !set.field(f) {
+		if !ok || !pr.rs.Field(s, f) {
 			return statusError(http.StatusBadRequest, "fields: %s has no field %s", s.Table, n)
 		}
 		pr.keep[f.Key] = true
@@ -176,9 +162,9 @@ func (pr *userProjection) keepFields(s *filterop.Schema, set *readSet, fields []
 	return nil
 }
 
-func (pr *userProjection) addRelation(s *filterop.Schema, set *readSet, name, param string) error {
+func (pr *userProjection) addRelation(s *filterop.Schema, name, param string) error {
 	rel, ok := s.Relation(name)
-	if !ok || !set.relation(rel) {
+	if !ok || !pr.rs.Relation(s, rel) {
 		return statusError(http.StatusBadRequest, "%s: %s has no association %s", param, s.Table, name)
 	}
 	if !slices.Contains(pr.appends, rel) {
@@ -197,17 +183,17 @@ func (pr *userProjection) wants(key string) bool {
 // record turns a loaded user into the JSON object the action returns:
 // the readable fields the projection keeps, and the appended associations
 // with what the request may read of their collections.
-func (pr *userProjection) record(s *filterop.Schema, v reflect.Value, set *readSet) map[string]any {
+func (pr *userProjection) record(s *filterop.Schema, v reflect.Value) map[string]any {
 	v = reflect.Indirect(v)
 	out := make(map[string]any, len(s.Fields()))
 	for _, f := range s.Fields() {
-		if set.field(f) && pr.wants(f.Key) {
+		if pr.rs.Field(s, f) && pr.wants(f.Key) {
 			out[f.Key] = f.Bun().Value(v).Interface()
 		}
 	}
 	for _, rel := range pr.appends {
 		if pr.wants(rel.Name) {
-			out[rel.Name] = appended(rel, v.FieldByName(rel.GoName()), pr.rs.set(rel.Schema))
+			out[rel.Name] = pr.appended(rel, v.FieldByName(rel.GoName()))
 		}
 	}
 	return out
@@ -215,17 +201,17 @@ func (pr *userProjection) record(s *filterop.Schema, v reflect.Value, set *readS
 
 // appended is an association's loaded records, each holding the fields
 // that may be read of its collection.
-func appended(rel *filterop.Relation, v reflect.Value, set *readSet) any {
-	plain := &userProjection{}
+func (pr *userProjection) appended(rel *filterop.Relation, v reflect.Value) any {
+	plain := &userProjection{rs: pr.rs}
 	if !rel.ToMany() {
 		if v.IsNil() {
 			return nil
 		}
-		return plain.record(rel.Schema, v, set)
+		return plain.record(rel.Schema, v)
 	}
 	list := make([]any, 0, v.Len())
 	for i := range v.Len() {
-		list = append(list, plain.record(rel.Schema, v.Index(i), set))
+		list = append(list, plain.record(rel.Schema, v.Index(i)))
 	}
 	return list
 }
@@ -257,46 +243,31 @@ func roleNames(v any) ([]string, error) {
 	return names, nil
 }
 
-// positiveInt reads a positive whole number, at most MaxInt32, given as a
-// JSON number or a string.
+// positiveInt reads page or pageSize: a positive whole number
+// (resourcer.PositiveParam), at most MaxInt32 so that the offset stays
+// far from int64 overflow.
 func positiveInt(p resourcer.Params, key string, def int) (int, error) {
-	if v, ok := p[key]; !ok || v == nil {
-		return def, nil
-	}
-	if n, ok := wholeNumber(p[key]); ok && n >= 1 && n <= math.MaxInt32 {
-		return int(n), nil
-	}
-	return 0, statusError(http.StatusBadRequest, "%s must be a positive whole number", key)
-}
-
-// wholeNumber reads a whole number given as a JSON number (float64 or
-// json.Number, as request JSON is decoded), a Go integer or a string.
-func wholeNumber(v any) (int64, bool) {
-	switch x := v.(type) {
-	case float64:
-		if x == math.Trunc(x) && x >= math.MinInt64 && x < math.MaxInt64 {
-			return int64(x), true
-		}
-	case json.Number:
-		return parseWhole(string(x))
-	case string:
-		return parseWhole(x)
-	case int:
-		return int64(x), true
-	case int64:
-		return x, true
-	}
-	return 0, false
-}
-
-// parseWhole reads "12", and "12.0" or "1e3", which are whole too.
-func parseWhole(s string) (int64, bool) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, true
-	}
-	f, err := strconv.ParseFloat(s, 64)
+	n, err := resourcer.PositiveParam(p, key, int64(def))
 	if err != nil {
-		return 0, false
+		return 0, err
 	}
-	return wholeNumber(f)
+	if n > math.MaxInt32 {
+		return 0, statusError(http.StatusBadRequest, "%s: %d is too large, at most %d", key, n, math.MaxInt32)
+	}
+	return int(n), nil
+}
+
+// newReadScope is listExcludeRole's read scope: crud's, over users by the
+// resource's name, with the action's own grant counted as readable of
+// users.
+func newReadScope(ac *resourcer.ActionContext, main *filterop.Schema) (*crud.ReadScope, error) {
+	name := ac.ResourceName
+	if name == "" {
+		name = main.Table
+	}
+	rs := crud.NewReadScope(ac, main, name)
+	if err := rs.AddActionGrant(ac.Params); err != nil {
+		return nil, err
+	}
+	return rs, nil
 }

@@ -1,9 +1,7 @@
 package users
 
 import (
-	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
@@ -24,7 +22,7 @@ func readWriteScope(p resourcer.Params) (*writeScope, error) {
 		key  string
 		dest *[]string
 	}{{"whitelist", &w.whitelist}, {"fields", &w.fields}, {"blacklist", &w.blacklist}} {
-		names, err := nameList(p, l.key)
+		names, err := resourcer.NameList(p, l.key)
 		if err != nil {
 			return nil, err
 		}
@@ -46,35 +44,4 @@ func (w *writeScope) allows(names ...string) bool {
 		return false
 	}
 	return !listed(w.blacklist)
-}
-
-// nameList reads a params list of names: ["a","b"] or "a,b". It returns
-// nil when the list is absent, null or "", and a non-nil list when one was
-// given, however empty.
-func nameList(p resourcer.Params, key string) ([]string, error) {
-	switch v := p[key].(type) {
-	case nil:
-		return nil, nil
-	case string:
-		if v == "" {
-			return nil, nil
-		}
-		return strings.Split(v, ","), nil
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, statusError(http.StatusBadRequest, "%s must be a list of names", key)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	case []string:
-		if v == nil {
-			return []string{}, nil
-		}
-		return v, nil
-	}
-	return nil, statusError(http.StatusBadRequest, "%s must be a list of names", key)
 }

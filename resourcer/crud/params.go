@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -12,33 +11,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/filterop"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
-
-// stringList reads a params list: ["a","b"] or "a,b". It returns nil when
-// the list is absent, null or "", and a non-nil list when one was given.
-func stringList(p resourcer.Params, key string) ([]string, error) {
-	switch v := p[key].(type) {
-	case nil:
-		return nil, nil
-	case string:
-		if v == "" {
-			return nil, nil
-		}
-		return strings.Split(v, ","), nil
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, badRequest("%s must be a list of names", key)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	case []string:
-		return v, nil
-	}
-	return nil, badRequest("%s must be a list of names", key)
-}
 
 // uniqueNames drops empty and repeated names, keeping the first of each;
 // a given list stays non-nil even when nothing is left of it.
@@ -64,11 +36,11 @@ const maxOffset = math.MaxInt32
 
 // paging reads page and pageSize; pageSize is clamped to MaxPageSize.
 func (r *Resource) paging(p resourcer.Params) (page, pageSize int, err error) {
-	pg, err := wholeParam(p, "page", 1)
+	pg, err := resourcer.PositiveParam(p, "page", 1)
 	if err != nil {
 		return 0, 0, err
 	}
-	size, err := wholeParam(p, "pageSize", int64(r.opts.DefaultPageSize))
+	size, err := resourcer.PositiveParam(p, "pageSize", int64(r.opts.DefaultPageSize))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -77,57 +49,6 @@ func (r *Resource) paging(p resourcer.Params) (page, pageSize int, err error) {
 		return 0, 0, badRequest("page: %d is too far: (page-1)*pageSize may be at most %d", pg, maxOffset)
 	}
 	return int(pg), int(size), nil
-}
-
-// wholeParam reads a positive whole number given as a JSON number
-// (float64 or json.Number), a Go integer or a string.
-func wholeParam(p resourcer.Params, key string, def int64) (int64, error) {
-	v, ok := p[key]
-	if !ok || v == nil {
-		return def, nil
-	}
-	n, ok := wholeNumber(v)
-	if !ok || n < 1 {
-		return 0, badRequest("%s must be a positive whole number", key)
-	}
-	return n, nil
-}
-
-func wholeNumber(v any) (int64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return floatWhole(x)
-	case json.Number:
-		return parseWhole(string(x))
-	case string:
-		return parseWhole(x)
-	case int:
-		return int64(x), true
-	case int64:
-		return x, true
-	}
-	return 0, false
-}
-
-// parseWhole reads "12", and also "12.0" or "1e3", which are whole.
-func parseWhole(s string) (int64, bool) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, true
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, false
-	}
-	return floatWhole(f)
-}
-
-// floatWhole converts f when it is whole and an int64 holds it (NaN and
-// the infinities are not).
-func floatWhole(f float64) (int64, bool) {
-	if f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
-		return 0, false
-	}
-	return int64(f), true
 }
 
 func boolParam(p resourcer.Params, key string, def bool) bool {
@@ -158,7 +79,7 @@ type orderTerm struct {
 // column cannot change the order, and a long repeated list must not make
 // a long ORDER BY.
 func (r *Resource) orderBy(p resourcer.Params) ([]orderTerm, error) {
-	names, err := stringList(p, "sort")
+	names, err := resourcer.NameList(p, "sort")
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +194,7 @@ func (r *Resource) readLists(p resourcer.Params) (projectionLists, error) {
 		key string
 		dst *[]string
 	}{{"fields", &l.fields}, {"appends", &l.appends}, {"except", &l.except}} {
-		names, err := stringList(p, x.key)
+		names, err := resourcer.NameList(p, x.key)
 		if err != nil {
 			return l, err
 		}
@@ -294,7 +215,7 @@ func (r *Resource) readLists(p resourcer.Params) (projectionLists, error) {
 // associations (others answer as if they did not exist), the records of
 // the main resource keep only readable keys, and appended records only
 // what the request may read of their collection.
-func (r *Resource) projection(p resourcer.Params, rd *readable) (*projection, error) {
+func (r *Resource) projection(p resourcer.Params, rd *ReadScope) (*projection, error) {
 	l, err := r.readLists(p)
 	if err != nil {
 		return nil, err
@@ -369,7 +290,7 @@ func (r *Resource) selectFields(pr *projection, main *readSet, fields []string) 
 
 // trimTargets limits each appended association's records to what rd may
 // read of its collection: only the primary key when nothing.
-func (pr *projection) trimTargets(rd *readable) {
+func (pr *projection) trimTargets(rd *ReadScope) {
 	for _, rel := range pr.appends {
 		keys := rd.set(rel.Schema).keys(rel.Schema)
 		if keys == nil {

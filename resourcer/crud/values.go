@@ -66,19 +66,19 @@ func (w *writeScope) allows(f *filterop.Field) bool {
 func (r *Resource) readWriteScope(ctx context.Context, p resourcer.Params, model reflect.Value) (*writeScope, error) {
 	w := &writeScope{}
 	var err error
-	if w.whitelist, err = stringList(p, "whitelist"); err != nil {
+	if w.whitelist, err = resourcer.NameList(p, "whitelist"); err != nil {
 		return nil, err
 	}
 	if _, given := p["whitelist"]; given && w.whitelist == nil {
 		w.whitelist = []string{}
 	}
-	if w.fields, err = stringList(p, "fields"); err != nil {
+	if w.fields, err = resourcer.NameList(p, "fields"); err != nil {
 		return nil, err
 	}
 	if w.fields != nil && len(w.fields) == 0 {
 		return nil, badRequest("fields: no field to write")
 	}
-	if w.blacklist, err = stringList(p, "blacklist"); err != nil {
+	if w.blacklist, err = resourcer.NameList(p, "blacklist"); err != nil {
 		return nil, err
 	}
 	for _, part := range r.modelParts(model) {

@@ -291,8 +291,8 @@ func (r *Resource) upsert(ctx context.Context, ac *resourcer.ActionContext, upda
 // to its value, within the params' filter. filterKeys act as a filter, so
 // they may name only fields the request may read. identity names the row
 // being looked for (table, columns and values), for inTx's lock.
-func (r *Resource) upsertMatch(ctx context.Context, p resourcer.Params, rd *readable) (filterop.Expr, string, error) {
-	keys, err := stringList(p, "filterKeys")
+func (r *Resource) upsertMatch(ctx context.Context, p resourcer.Params, rd *ReadScope) (filterop.Expr, string, error) {
+	keys, err := resourcer.NameList(p, "filterKeys")
 	if err != nil {
 		return nil, "", err
 	}
