@@ -152,6 +152,34 @@ func TestVerifyNocoBaseScrypt(t *testing.T) {
 	pwWantVerify(t, v.password, strings.ToUpper(v.hash[:16])+v.hash[16:], false)
 }
 
+// The key is compared as NocoBase compares it: the lowercase hex string,
+// byte for byte. Uppercasing the whole stored value (as above) also changes
+// the salt, so the derived key differs anyway and a case-insensitive key
+// comparison would go unnoticed; here the salt is kept and only the key's
+// letters change case, so the derived key is the right one and only the
+// comparison decides.
+func TestVerifyNocoBaseScryptKeyCase(t *testing.T) {
+	for _, v := range pwNocoBaseVectors {
+		salt, key := v.hash[:pwScryptSaltHexLen], v.hash[pwScryptSaltHexLen:]
+		upper := strings.ToUpper(key)
+		if upper == key {
+			t.Fatalf("%q: the key has no hex letters to change the case of", v.hash)
+		}
+		pwWantVerify(t, v.password, salt+upper, false)
+		pwWantVerify(t, v.password, salt+pwFlipFirstLetter(key), false)
+	}
+}
+
+// pwFlipFirstLetter uppercases the first hex letter of s and nothing else:
+// a key that differs from the right one in the case of a single character.
+func pwFlipFirstLetter(s string) string {
+	i := strings.IndexAny(s, "abcdef")
+	if i < 0 {
+		return s
+	}
+	return s[:i] + strings.ToUpper(s[i:i+1]) + s[i+1:]
+}
+
 func TestVerifySHA256(t *testing.T) {
 	for _, v := range pwSHA256Vectors {
 		pwWantVerify(t, v.password, v.hash, true)

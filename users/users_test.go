@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
@@ -48,6 +49,15 @@ func TestAuditFields(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		ctx := setup(t, db)
 		as := func(id int64) context.Context { return users.WithCurrentUser(ctx, id) }
+		// The authors exist, so that loading CreatedBy/UpdatedBy has
+		// something to find.
+		authors := []*users.User{}
+		for _, id := range []int64{7, 8, 9, 10} {
+			authors = append(authors, &users.User{ID: id, Nickname: fmt.Sprintf("u%d", id), Email: fmt.Sprintf("u%d@x", id)})
+		}
+		if _, err := db.NewInsert().Model(&authors).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
 
 		n := &note{Body: "one"}
 		if _, err := db.NewInsert().Model(n).Exec(as(7)); err != nil {
@@ -66,22 +76,44 @@ func TestAuditFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []*note
-		if err := db.NewSelect().Model(&got).Order("id").Scan(ctx); err != nil {
+		if err := db.NewSelect().Model(&got).Relation("CreatedBy").Relation("UpdatedBy").Order("notes.id").Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		// A createdById the client set is the current user's (NocoBase).
-		want := []string{"one, edited 7 10", "two 8 8", "three 8 8", "anonymous <nil> <nil>"}
-		for i, g := range got {
-			line := fmt.Sprintf("%s %v %v", g.Body, deref(g.CreatedByID), deref(g.UpdatedByID))
-			if line != want[i] {
-				t.Errorf("row %d = %q, want %q", i, line, want[i])
-			}
+		// A createdById the client set is the current user's (NocoBase),
+		// and the relations load the users those ids name.
+		want := []string{
+			"one, edited 7 10 u7 u10",
+			"two 8 8 u8 u8",
+			"three 8 8 u8 u8",
+			"anonymous <nil> <nil> - -",
 		}
+		lines := make([]string, 0, len(got))
+		for _, g := range got {
+			lines = append(lines, fmt.Sprintf("%s %v %v %s %s", g.Body, deref(g.CreatedByID), deref(g.UpdatedByID), nickname(g.CreatedBy), nickname(g.UpdatedBy)))
+		}
+		if diff := cmp.Diff(want, lines); diff != "" {
+			t.Errorf("notes (-want +got):\n%s", diff)
+		}
+
 		var withCreator note
-		if err := db.NewSelect().Model(&withCreator).Relation("CreatedBy").Where("notes.id = 1").Scan(ctx); err != nil {
+		if err := db.NewSelect().Model(&withCreator).Relation("CreatedBy").Where("notes.id = ?", n.ID).Scan(ctx); err != nil {
 			t.Fatalf("createdBy relation: %v", err)
 		}
+		if c := withCreator.CreatedBy; c == nil || c.ID != 7 || c.Nickname != "u7" || c.Email != "u7@x" {
+			t.Errorf("note %d: CreatedBy = %+v, want user 7 (u7)", n.ID, c)
+		}
+		if withCreator.UpdatedBy != nil {
+			t.Errorf("note %d: UpdatedBy loaded without being asked for: %+v", n.ID, withCreator.UpdatedBy)
+		}
 	})
+}
+
+// nickname is u's nickname, or "-" when the relation loaded nothing.
+func nickname(u *users.User) string {
+	if u == nil || u.ID == 0 {
+		return "-"
+	}
+	return u.Nickname
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -262,6 +294,33 @@ func TestOverHTTP(t *testing.T) {
 		code, body = serve("admin", 1, "GET", "/api/users?appends=createdBy", "")
 		if code != 200 || strings.Contains(body, `"password"`) || strings.Contains(body, "resetToken") || strings.Contains(body, "$argon2id") {
 			t.Errorf("list users leaks: %d %s", code, body)
+		}
+		// The list holds exactly root and bob, and bob's createdBy is the
+		// root user who created him, loaded through the append.
+		var listed struct {
+			Data []struct {
+				ID        int64  `json:"id"`
+				Email     string `json:"email"`
+				CreatedBy *struct {
+					ID    int64  `json:"id"`
+					Email string `json:"email"`
+				} `json:"createdBy"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(body), &listed); err != nil {
+			t.Fatalf("list users: %v: %s", err, body)
+		}
+		var creators []string
+		for _, u := range listed.Data {
+			creator := "-"
+			if u.CreatedBy != nil {
+				creator = fmt.Sprintf("%d %s", u.CreatedBy.ID, u.CreatedBy.Email)
+			}
+			creators = append(creators, fmt.Sprintf("%d %s by %s", u.ID, u.Email, creator))
+		}
+		wantCreators := []string{"1 admin@nocobase.com by -", fmt.Sprintf("%d bob@x by 1 admin@nocobase.com", bob.ID)}
+		if diff := cmp.Diff(wantCreators, creators); diff != "" {
+			t.Errorf("users with createdBy (-want +got):\n%s", diff)
 		}
 		if code, _ := serve("admin", 1, "GET", `/api/users?filter={"password":{"$ne":null}}`, ""); code != 400 {
 			t.Errorf("filter on password: %d", code)
