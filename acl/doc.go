@@ -129,6 +129,10 @@
 //     grant's fields bound them too. NocoBase turns a request's fields null
 //     or "" into fields: [] (an empty list, which crud refuses); here they
 //     set no limit and, when the grant has no fields, pass on as sent.
+//   - Fixed params: NocoBase's FixedParamsManager intersects the blacklists
+//     of several fixed params, so adding one ({blacklist: [token, salary]})
+//     makes the fields another protected ({blacklist: [password, token]})
+//     writable again; here they unite.
 //   - Empty lists restrict: NocoBase reads fields: [], whitelist: [] and
 //     appends: [] in a grant as "all" and drops them from unions (its
 //     "should allow all when fields1 = [], fields2 = []"); here they allow

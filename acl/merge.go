@@ -14,7 +14,7 @@ var fixedParamsStrategies = map[string]jsonval.Strategy{
 	"appends":   jsonval.Union,
 	"except":    jsonval.Union,
 	"whitelist": jsonval.Intersect,
-	"blacklist": jsonval.Intersect,
+	"blacklist": jsonval.Union, // NocoBase intersects, which unprotects fields; see doc.go
 	"sort":      jsonval.Overwrite,
 }
 
