@@ -43,9 +43,10 @@ func (r *Registry) Where(ctx context.Context, s *Schema, filter any) (Expr, erro
 	if err != nil || len(m) == 0 {
 		return nil, err
 	}
-	c := &compiler{reg: r, ops: *r.ops.Load(), ctx: ctx, vars: VariablesFrom(ctx), tz: timezoneFrom(ctx), dialect: s.Dialect()}
+	c := &compiler{reg: r, ops: *r.ops.Load(), custom: r.custom(), ctx: ctx, vars: VariablesFrom(ctx), tz: timezoneFrom(ctx), dialect: s.Dialect()}
 	c.guard, _ = FieldGuardFrom(ctx)
-	return c.object("", s, s.Alias, m, 0)
+	p, err := c.object("", s, s.Alias, m, 0)
+	return p.expr, err
 }
 
 func asFilterObject(filter any) (map[string]any, error) {
@@ -87,6 +88,7 @@ func asFilterObject(filter any) (map[string]any, error) {
 type compiler struct {
 	reg        *Registry
 	ops        map[string]OperatorFunc
+	custom     map[string]bool // operators Register added or replaced
 	ctx        context.Context
 	vars       Variables
 	guard      FieldGuard // nil: every field may be named
@@ -104,20 +106,20 @@ func join(path, key string) string {
 }
 
 // object compiles {key: value, ...}: the keys are ANDed.
-func (c *compiler) object(path string, s *Schema, alias string, m map[string]any, depth int) (Expr, error) {
+func (c *compiler) object(path string, s *Schema, alias string, m map[string]any, depth int) (part, error) {
 	if depth > c.reg.Limits.MaxDepth {
-		return nil, errorf(path, ErrTooComplex, "nested deeper than %d levels", c.reg.Limits.MaxDepth)
+		return part{}, errorf(path, ErrTooComplex, "nested deeper than %d levels", c.reg.Limits.MaxDepth)
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys) // the same filter always gives the same SQL
-	var parts []Expr
+	var parts []part
 	for _, k := range keys {
 		v := m[k]
 		p := join(path, k)
-		var e Expr
+		var e part
 		var err error
 		switch k {
 		case "$and", "$or":
@@ -126,66 +128,62 @@ func (c *compiler) object(path string, s *Schema, alias string, m map[string]any
 			e, err = c.not(p, s, alias, v, depth)
 		default:
 			if strings.HasPrefix(k, "$") {
-				return nil, errorf(p, ErrUnknownOperator, "%s is not a logical operator ($and, $or, $not) and names no field", k)
+				return part{}, errorf(p, ErrUnknownOperator, "%s is not a logical operator ($and, $or, $not) and names no field", k)
 			}
 			e, err = c.key(path, s, alias, k, v, depth)
 		}
 		if err != nil {
-			return nil, err
+			return part{}, err
 		}
-		if e != nil {
-			parts = append(parts, e)
-		}
+		parts = append(parts, e)
 	}
-	return joinExprs(" AND ", parts), nil
+	return joinParts(" AND ", parts), nil
 }
 
-func (c *compiler) junction(path string, s *Schema, alias, op string, v any, depth int) (Expr, error) {
+func (c *compiler) junction(path string, s *Schema, alias, op string, v any, depth int) (part, error) {
 	items, ok := v.([]any)
 	if !ok {
 		if m, isMap := v.(map[string]any); isMap {
 			items = []any{m} // NocoBase accepts a single object
 		} else {
-			return nil, errorf(path, ErrInvalidValue, "%s wants a list of filters", op)
+			return part{}, errorf(path, ErrInvalidValue, "%s wants a list of filters", op)
 		}
 	}
-	var parts []Expr
+	parts := make([]part, 0, len(items))
 	for i, item := range items {
 		m, ok := item.(map[string]any)
 		if !ok {
-			return nil, errorf(join(path, strconv.Itoa(i)), ErrInvalidValue, "%s entries must be filter objects", op)
+			return part{}, errorf(join(path, strconv.Itoa(i)), ErrInvalidValue, "%s entries must be filter objects", op)
 		}
 		e, err := c.object(join(path, strconv.Itoa(i)), s, alias, m, depth+1)
 		if err != nil {
-			return nil, err
+			return part{}, err
 		}
-		if e != nil {
-			parts = append(parts, e)
-		}
+		parts = append(parts, e)
 	}
 	sep := " AND "
 	if op == "$or" {
 		sep = " OR "
 	}
-	return joinExprs(sep, parts), nil
+	return joinParts(sep, parts), nil
 }
 
-func (c *compiler) not(path string, s *Schema, alias string, v any, depth int) (Expr, error) {
+func (c *compiler) not(path string, s *Schema, alias string, v any, depth int) (part, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, errorf(path, ErrInvalidValue, "$not wants a filter object")
+		return part{}, errorf(path, ErrInvalidValue, "$not wants a filter object")
 	}
 	e, err := c.object(path, s, alias, m, depth+1)
-	if err != nil || e == nil {
+	if err != nil || e.expr == nil {
 		return e, err
 	}
-	return SQL("NOT (?)", e), nil
+	return part{expr: SQL("NOT (?)", e.expr), null: e.null.not()}, nil
 }
 
 // key compiles one field key: "title", "title.$includes",
 // "createdBy.nickname", "createdBy.nickname.$eq", or an association with a
 // nested filter.
-func (c *compiler) key(parent string, s *Schema, alias, key string, v any, depth int) (Expr, error) {
+func (c *compiler) key(parent string, s *Schema, alias, key string, v any, depth int) (part, error) {
 	path := join(parent, key)
 	segs := strings.Split(key, ".")
 	op := ""
@@ -193,13 +191,13 @@ func (c *compiler) key(parent string, s *Schema, alias, key string, v any, depth
 		op, segs = last, segs[:len(segs)-1]
 	}
 	if len(segs) == 0 {
-		return nil, errorf(path, ErrUnknownField, "no field before %s", op)
+		return part{}, errorf(path, ErrUnknownField, "no field before %s", op)
 	}
 	if rel, ok := s.Relation(segs[0]); ok {
 		return c.relationKey(parent, s, alias, rel, segs, op, v, depth)
 	}
 	if len(segs) > 1 {
-		return nil, errorf(path, ErrUnknownField, "%s is not an association of %s", segs[0], s.Table)
+		return part{}, errorf(path, ErrUnknownField, "%s is not an association of %s", segs[0], s.Table)
 	}
 	return c.fieldKey(path, s, alias, segs[0], op, v)
 }
@@ -207,7 +205,7 @@ func (c *compiler) key(parent string, s *Schema, alias, key string, v any, depth
 // relationKey compiles a key whose first segment, segs[0], names the
 // association rel: the rest of the key (and op) or the value, an object,
 // is a filter on its target.
-func (c *compiler) relationKey(parent string, s *Schema, alias string, rel *Relation, segs []string, op string, v any, depth int) (Expr, error) {
+func (c *compiler) relationKey(parent string, s *Schema, alias string, rel *Relation, segs []string, op string, v any, depth int) (part, error) {
 	head := segs[0]
 	path := join(parent, strings.Join(segs, "."))
 	if op != "" {
@@ -218,7 +216,7 @@ func (c *compiler) relationKey(parent string, s *Schema, alias string, rel *Rela
 		unknown = fmt.Sprintf("%s is not an association of %s", head, s.Table)
 	}
 	if err := c.check(path, s, rel.Name, unknown); err != nil {
-		return nil, err
+		return part{}, err
 	}
 	rest := strings.Join(segs[1:], ".")
 	var inner map[string]any
@@ -226,11 +224,13 @@ func (c *compiler) relationKey(parent string, s *Schema, alias string, rel *Rela
 	case rest == "" && op == "":
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, errorf(path, ErrInvalidValue, "association %s wants a filter object", head)
+			return part{}, errorf(path, ErrInvalidValue, "association %s wants a filter object", head)
 		}
 		inner = m
+	case rest == "" && (op == "$exists" || op == "$notExists"):
+		return c.relationExists(path, alias, rel, op, v, depth)
 	case rest == "":
-		return nil, errorf(path, ErrInvalidValue, "association %s cannot take %s; name one of its fields", head, op)
+		return part{}, errorf(path, ErrInvalidValue, "association %s cannot take %s; name one of its fields", head, op)
 	default:
 		if op != "" {
 			rest += "." + op
@@ -242,13 +242,13 @@ func (c *compiler) relationKey(parent string, s *Schema, alias string, rel *Rela
 
 // fieldKey compiles a key naming a field of s: op applied to the value,
 // an object of operators, or a bare value ($eq).
-func (c *compiler) fieldKey(path string, s *Schema, alias, name, op string, v any) (Expr, error) {
+func (c *compiler) fieldKey(path string, s *Schema, alias, name, op string, v any) (part, error) {
 	f, ok := s.Field(name)
 	if !ok || f.Hidden {
-		return nil, errorf(path, ErrUnknownField, "%s has no field %s", s.Table, name)
+		return part{}, errorf(path, ErrUnknownField, "%s has no field %s", s.Table, name)
 	}
 	if err := c.check(path, s, f.Key, fmt.Sprintf("%s has no field %s", s.Table, name)); err != nil {
-		return nil, err
+		return part{}, err
 	}
 	column := bun.Ident(alias + "." + f.Column)
 	if op != "" {
@@ -263,15 +263,15 @@ func (c *compiler) fieldKey(path string, s *Schema, alias, name, op string, v an
 		ops = append(ops, k)
 	}
 	sort.Strings(ops)
-	var parts []Expr
+	parts := make([]part, 0, len(ops))
 	for _, o := range ops {
 		e, err := c.operator(join(path, o), f, column, o, m[o])
 		if err != nil {
-			return nil, err
+			return part{}, err
 		}
 		parts = append(parts, e)
 	}
-	return joinExprs(" AND ", parts), nil
+	return joinParts(" AND ", parts), nil
 }
 
 // check asks the FieldGuard whether the filter may name a field or
@@ -298,27 +298,37 @@ func allOperators(m map[string]any) bool {
 	return true
 }
 
-func (c *compiler) operator(path string, f *Field, column Expr, op string, v any) (Expr, error) {
+func (c *compiler) operator(path string, f *Field, column Expr, op string, v any) (part, error) {
 	fn, ok := c.ops[op]
 	if !ok {
-		return nil, errorf(path, ErrUnknownOperator, "%s is not a known operator", op)
+		return part{}, errorf(path, ErrUnknownOperator, "%s is not a known operator", op)
 	}
 	c.conditions++
 	if c.conditions > c.reg.Limits.MaxConditions {
-		return nil, errorf(path, ErrTooComplex, "more than %d conditions", c.reg.Limits.MaxConditions)
+		return part{}, errorf(path, ErrTooComplex, "more than %d conditions", c.reg.Limits.MaxConditions)
 	}
 	v, err := c.fill(path, v, 0)
 	if err != nil {
-		return nil, err
+		return part{}, err
 	}
 	e, err := fn(&Cond{Ctx: c.ctx, Field: f, Column: column, Operator: op, Value: v, Path: path, Dialect: c.dialect, Timezone: c.tz, Limits: c.reg.Limits})
 	if err != nil {
-		return nil, err
+		return part{}, err
 	}
 	if e == nil {
-		return nil, errorf(path, ErrInvalidValue, "operator %s produced no condition", op)
+		return part{}, errorf(path, ErrInvalidValue, "operator %s produced no condition", op)
 	}
-	return SQL("(?)", e), nil
+	return part{expr: SQL("(?)", e), null: c.nullAnswer(op, v)}, nil
+}
+
+// nullAnswer is what a built-in operator is on a NULL column; a
+// registered operator that replaced or added one is nullUnknown.
+func (c *compiler) nullAnswer(op string, v any) nullTruth {
+	answer, builtin := nullAnswer[op]
+	if !builtin || c.custom[op] {
+		return nullUnknown
+	}
+	return answer(v)
 }
 
 // fill replaces {{ }} templates in a value and checks list sizes.
@@ -379,43 +389,103 @@ func templateName(s string) (string, bool) {
 	return strings.TrimSpace(t[2 : len(t)-2]), true
 }
 
-// exists compiles a condition on an association as EXISTS over its table,
-// so that a to-many association matches when any related row does.
-func (c *compiler) exists(path string, s *Schema, alias string, rel *Relation, inner map[string]any, depth int) (Expr, error) {
+// exists compiles a condition on an association the way NocoBase's
+// LEFT JOIN answers it: the condition holds when a related row matches it
+// or, when there is no related row at all, when it matches the NULLs the
+// join gives in its place ({"author.name": {"$ne": "ann"}} keeps the posts
+// without an author, as $ne keeps NULL). A to-many association matches
+// when any related row does, and each condition gets a subquery of its
+// own (see "Differences from NocoBase" for what that changes).
+//
+// Most conditions are false or NULL on the row of NULLs; they are a plain
+// EXISTS, which the databases run as a semi-join. One that is true there
+// on a belongs-to association (at most one related row) is "no related
+// row fails it", a NOT EXISTS (an anti-join). The rest (true on NULLs
+// through a to-many or has-one association, or unknown there: a
+// registered operator) are NocoBase's query itself, an EXISTS over a
+// one-row table LEFT JOINed to the related rows, which the databases run
+// row by row, many times slower than a semi-join on a large table.
+func (c *compiler) exists(path string, s *Schema, alias string, rel *Relation, inner map[string]any, depth int) (part, error) {
+	ra, err := c.relationAlias(path, alias, rel, depth)
+	if err != nil {
+		return part{}, err
+	}
+	cond, err := c.object(path, rel.Schema, ra, inner, depth+1)
+	if err != nil || cond.expr == nil {
+		return part{}, err // an empty association filter, like an empty filter, asks nothing
+	}
+	related, on, err := relatedRows(path, alias, rel, ra)
+	if err != nil {
+		return part{}, err
+	}
+	// On a row of NULLs the association has no related row either, so the
+	// condition is what its own filter is on NULLs, never NULL itself.
+	switch {
+	case cond.null == nullFalse || cond.null == nullNull:
+		return part{expr: SQL("EXISTS (SELECT 1 FROM ? WHERE ? AND ?)", related, on, cond.expr), null: nullFalse}, nil
+	case cond.null == nullTrue && rel.rel.Type == schema.BelongsToRelation:
+		return part{expr: SQL("NOT EXISTS (SELECT 1 FROM ? WHERE ? AND (?) IS NOT TRUE)", related, on, cond.expr), null: nullTrue}, nil
+	}
+	e := SQL("EXISTS (SELECT 1 FROM (SELECT 1 AS ?) AS ? LEFT JOIN ? ON ? WHERE ?)",
+		bun.Ident("one"), bun.Ident(ra+"_one"), related, on, cond.expr)
+	return part{expr: e, null: cond.null}, nil
+}
+
+// relationExists compiles "author.$exists" and "author.$notExists": the
+// row has a related row, or has none. As on a field, $exists false is
+// $notExists (NocoBase ignores the value; see the package doc).
+func (c *compiler) relationExists(path string, alias string, rel *Relation, op string, v any, depth int) (part, error) {
+	ra, err := c.relationAlias(path, alias, rel, depth)
+	if err != nil {
+		return part{}, err
+	}
+	related, on, err := relatedRows(path, alias, rel, ra)
+	if err != nil {
+		return part{}, err
+	}
+	e := SQL("EXISTS (SELECT 1 FROM ? WHERE ?)", related, on)
+	want := true
+	if b, ok := v.(bool); ok {
+		want = b
+	}
+	if want != (op == "$exists") {
+		return part{expr: SQL("NOT ?", e), null: nullTrue}, nil
+	}
+	return part{expr: e, null: nullFalse}, nil
+}
+
+// relationAlias counts one association condition against the limits and
+// names the alias of its related table.
+func (c *compiler) relationAlias(path, alias string, rel *Relation, depth int) (string, error) {
 	if depth+1 > c.reg.Limits.MaxDepth {
-		return nil, errorf(path, ErrTooComplex, "nested deeper than %d levels", c.reg.Limits.MaxDepth)
+		return "", errorf(path, ErrTooComplex, "nested deeper than %d levels", c.reg.Limits.MaxDepth)
 	}
 	c.conditions++
 	if c.conditions > c.reg.Limits.MaxConditions {
-		return nil, errorf(path, ErrTooComplex, "more than %d conditions", c.reg.Limits.MaxConditions)
+		return "", errorf(path, ErrTooComplex, "more than %d conditions", c.reg.Limits.MaxConditions)
 	}
 	c.aliases++
 	if c.aliases > c.reg.Limits.MaxAssociations {
-		return nil, errorf(path, ErrTooComplex, "more than %d association conditions", c.reg.Limits.MaxAssociations)
+		return "", errorf(path, ErrTooComplex, "more than %d association conditions", c.reg.Limits.MaxAssociations)
 	}
-	ra := fmt.Sprintf("%s__%s_%d", alias, rel.Name, c.aliases)
-	cond, err := c.object(path, rel.Schema, ra, inner, depth+1)
-	if err != nil || cond == nil {
-		return nil, err // an empty association filter, like an empty filter, asks nothing
-	}
+	return fmt.Sprintf("%s__%s_%d", alias, rel.Name, c.aliases), nil
+}
+
+// relatedRows is the FROM item of an association's rows, aliased ra (a
+// many-to-many association's join table and target, joined), and the
+// condition tying them to the row of alias.
+func relatedRows(path, alias string, rel *Relation, ra string) (from, on Expr, err error) {
 	r := rel.rel
 	switch r.Type {
 	case schema.BelongsToRelation, schema.HasOneRelation, schema.HasManyRelation:
-		on := pairs(alias, r.BasePKs, ra, r.JoinPKs)
-		return existsSQL(rel.Schema.Table, ra, on, cond), nil
+		return SQL("? AS ?", bun.Ident(rel.Schema.Table), bun.Ident(ra)), pairs(alias, r.BasePKs, ra, r.JoinPKs), nil
 	case schema.ManyToManyRelation:
 		ma := ra + "_m2m"
-		on := joinExprs(" AND ", []Expr{pairs(ma, r.M2MBasePKs, alias, r.BasePKs), pairs(ma, r.M2MJoinPKs, ra, r.JoinPKs)})
-		where := joinExprs(" AND ", []Expr{on, cond})
-		return SQL("EXISTS (SELECT 1 FROM ? AS ?, ? AS ? WHERE ?)",
-			bun.Ident(r.M2MTable.Name), bun.Ident(ma), bun.Ident(rel.Schema.Table), bun.Ident(ra), where), nil
+		from = SQL("(? AS ? INNER JOIN ? AS ? ON ?)", bun.Ident(r.M2MTable.Name), bun.Ident(ma),
+			bun.Ident(rel.Schema.Table), bun.Ident(ra), pairs(ma, r.M2MJoinPKs, ra, r.JoinPKs))
+		return from, pairs(ma, r.M2MBasePKs, alias, r.BasePKs), nil
 	}
-	return nil, errorf(path, ErrUnknownField, "association %s cannot be filtered", rel.Name)
-}
-
-func existsSQL(table, alias string, on, cond Expr) Expr {
-	where := joinExprs(" AND ", []Expr{on, cond})
-	return SQL("EXISTS (SELECT 1 FROM ? AS ? WHERE ?)", bun.Ident(table), bun.Ident(alias), where)
+	return nil, nil, errorf(path, ErrUnknownField, "association %s cannot be filtered", rel.Name)
 }
 
 func pairs(aAlias string, a []*schema.Field, bAlias string, b []*schema.Field) Expr {

@@ -22,7 +22,8 @@ import (
 // scalar checks a value is a JSON scalar the field's column can compare
 // with, and converts it so both databases read it the same way: numbers
 // and booleans become text for a string field, numeric text becomes a
-// number for a number field, "true"/"false" a boolean for a boolean field,
+// number for a number field, PostgreSQL's boolean spellings ("true",
+// "yes", "on", "1", ...) a boolean for a boolean field,
 // and a date string a time for a time field. A value the column could not
 // compare is an error here rather than a database error later.
 func scalar(c *Cond, v any) (any, error) {
@@ -152,13 +153,15 @@ func integral(f *Field) bool {
 	return false
 }
 
-// boolScalar takes true and false, "true" and "false", and 1 and 0.
+// boolScalar takes true and false, 1 and 0, and the text PostgreSQL reads
+// as a boolean (NocoBase passes the text to it, so {"published": "yes"}
+// finds the true rows there): see boolText.
 func boolScalar(c *Cond, v any) (any, error) {
 	switch x := v.(type) {
 	case bool:
 		return x, nil
 	case string:
-		if b, err := strconv.ParseBool(x); err == nil {
+		if b, ok := boolText(x); ok {
 			return b, nil
 		}
 	default:
@@ -167,6 +170,31 @@ func boolScalar(c *Cond, v any) (any, error) {
 		}
 	}
 	return nil, c.Errorf("%s compares boolean field %s with %v; use true or false", c.Operator, c.Field.Name, showValue(v))
+}
+
+// boolText reads a boolean as PostgreSQL's boolin does, on every database:
+// "true", "yes", "on", "1" and "false", "no", "off", "0", in any case and
+// with surrounding spaces, and any unambiguous prefix of true, false, yes
+// and no ("t", "f", "y", "n") and of off ("of").
+func boolText(s string) (value, ok bool) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	switch t {
+	case "":
+		return false, false
+	case "1", "on":
+		return true, true
+	case "0", "of", "off":
+		return false, true
+	}
+	for _, w := range []struct {
+		word  string
+		value bool
+	}{{"true", true}, {"yes", true}, {"false", false}, {"no", false}} {
+		if strings.HasPrefix(w.word, t) {
+			return w.value, true
+		}
+	}
+	return false, false
 }
 
 func timeScalar(c *Cond, v any) (any, error) {

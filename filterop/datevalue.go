@@ -209,19 +209,19 @@ func (p *dateParser) list(l []any) (dateSpan, error) {
 		}
 		brackets = b
 	}
-	var zone *time.Location
 	if len(l) > 3 && l[3] != nil && l[3] != "" {
 		tz, ok := l[3].(string)
 		if !ok {
 			return dateSpan{}, p.errorf("the timezone of a range must be a string like \"+08:00\", not %v", dateShow(l[3]))
 		}
-		loc, err := parseZone(tz)
-		if err != nil {
+		if _, err := parseZone(tz); err != nil {
 			return dateSpan{}, p.errorf("timezone %q: %v", tz, err)
 		}
-		zone = loc
 	}
-	return p.between(l[0], l[1], brackets, zone, orig)
+	// The list's own timezone is checked but not used: NocoBase's date
+	// operators read both ends in the database's timezone whatever the
+	// list names, so the request's timezone (WithTimezone) wins here too.
+	return p.between(l[0], l[1], brackets, nil, orig)
 }
 
 // between builds the span from from to to, as NocoBase's parseDateBetween:

@@ -5,9 +5,9 @@ import (
 )
 
 // The comparison operators. NocoBase's semantics: a list given to $eq means
-// $in and to $ne means $notIn; $ne and $notIn also match NULL (SQL's
-// "x <> 1" would not); values compared with a string field are compared as
-// strings.
+// $in; $ne and $notIn also match NULL (SQL's "x <> 1" would not), but a
+// list given to $ne is a bare NOT IN, which does not; values compared with
+// a string field are compared as strings.
 
 func init() { operatorFamilies = append(operatorFamilies, basicOperators) }
 
@@ -51,7 +51,7 @@ func opNe(c *Cond) (Expr, error) {
 	case nil:
 		return SQL("? IS NOT NULL", c.Column), nil
 	case []any:
-		return opNotIn(c)
+		return neList(c)
 	default:
 		val, err := scalar(c, v)
 		if err != nil {
@@ -104,6 +104,20 @@ func opNotIn(c *Cond) (Expr, error) {
 	return SQL("(? NOT IN (?) OR ? IS NULL)", c.Column, In(vals), c.Column), nil
 }
 
+// neList is NocoBase's $ne with a list: Sequelize's bare NOT IN, so NULL
+// rows do not match (unlike $notIn), a null entry makes it unknown for
+// every row, and an empty list is NOT IN (NULL), which matches nothing.
+func neList(c *Cond) (Expr, error) {
+	vals, hadNull, err := list(c)
+	if err != nil {
+		return nil, err
+	}
+	if hadNull || len(vals) == 0 {
+		return SQL("1 = 0"), nil
+	}
+	return SQL("? NOT IN (?)", c.Column, In(vals)), nil
+}
+
 func opBetween(c *Cond) (Expr, error) {
 	l, ok := c.Value.([]any)
 	if !ok || len(l) != 2 {
@@ -149,6 +163,9 @@ func opIs(negate bool) OperatorFunc {
 		case nil:
 			return SQL("? IS "+not+"NULL", c.Column), nil
 		case bool:
+			if err := booleanField(c); err != nil {
+				return nil, err
+			}
 			if v {
 				return SQL("? IS "+not+"TRUE", c.Column), nil
 			}
@@ -162,12 +179,26 @@ func opIs(negate bool) OperatorFunc {
 // is true, otherwise it is false or null; $isFalsy is the reverse.
 func opTruly(truly bool) OperatorFunc {
 	return func(c *Cond) (Expr, error) {
+		if err := booleanField(c); err != nil {
+			return nil, err
+		}
 		wantTrue := c.Value == true || c.Value == "true"
 		if wantTrue == truly {
 			return SQL("? = ?", c.Column, true), nil
 		}
 		return SQL("(? IS NULL OR ? = ?)", c.Column, c.Column, false), nil
 	}
+}
+
+// booleanField refuses a truth test on a field that is not boolean.
+// PostgreSQL rejects "IS TRUE" and "= true" on any other type (a 500 if it
+// got that far) and SQLite would answer by its own truthiness rules, so the
+// filter is a 400 on both instead.
+func booleanField(c *Cond) error {
+	if f := c.Field; f.Type != TypeBool || f.Array {
+		return c.Errorf("%s tests true or false; %s is not a boolean field (use $eq, $empty or $exists)", c.Operator, f.Name)
+	}
+	return nil
 }
 
 // list reads a list value; a single value is a list of one, null none.

@@ -12,7 +12,9 @@ import (
 
 // Null entries in value lists follow SQL: IN ignores them; NOT IN with one
 // is unknown for every row, so $notIn (NocoBase's NOT IN ... OR IS NULL)
-// leaves the NULL rows. The seeded scores: 1 → 1.5, 3 → -2, others NULL.
+// leaves the NULL rows. $ne with a list is NocoBase's bare NOT IN: no NULL
+// rows, and nothing at all with a null entry or no entries. The seeded
+// scores: 1 → 1.5, 3 → -2, others NULL.
 func TestNullsInValueLists(t *testing.T) {
 	runCases(t, context.Background(), []filterCase{
 		{"$in ignores null", `{"views":{"$in":[10,null]}}`, []int64{1}},
@@ -26,7 +28,9 @@ func TestNullsInValueLists(t *testing.T) {
 		{"$notIn with null leaves the NULL rows", `{"score":{"$notIn":[1.5,null]}}`, []int64{2, 4, 5}},
 		{"$notIn of null only", `{"score":{"$notIn":[null]}}`, []int64{2, 4, 5}},
 		{"$notIn with null, column never NULL", `{"views":{"$notIn":[10,null]}}`, nil},
-		{"$ne list with null", `{"score":{"$ne":[1.5,null]}}`, []int64{2, 4, 5}},
+		{"$ne list with null matches nothing", `{"score":{"$ne":[1.5,null]}}`, nil},
+		{"$ne list leaves NULL out", `{"score":{"$ne":[1.5]}}`, []int64{3}},
+		{"$ne empty list matches nothing", `{"score":{"$ne":[]}}`, nil},
 		{"$notIn without null", `{"score":{"$notIn":[1.5]}}`, []int64{2, 3, 4, 5}},
 		{"$not of $in with null", `{"$not":{"views":{"$in":[10,null]}}}`, []int64{2, 3, 4, 5}},
 		{"association $in with null", `{"createdBy.nickname":{"$in":["bob",null]}}`, []int64{3, 4}},

@@ -23,9 +23,11 @@ import "time"
 //     from to to, each an instant or a period as above; brackets "[]" (the
 //     default), "[)", "(]" or "()" say whether each end is in: "(" starts
 //     after from (after its period), ")" ends before to (before its
-//     period). timezone, an offset, is the one its ends are read in unless
-//     they carry their own. "[2024-01-01,2024-01-31]+08:00" is the same as
-//     a string.
+//     period). timezone, an offset, is checked but not used: as in
+//     NocoBase, whose date operators read a list in the database's
+//     timezone, the ends are read in the request's timezone unless they
+//     carry their own. "[2024-01-01,2024-01-31]+08:00" is the same as a
+//     string, whose offset does apply.
 //   - {"type": "today"} and the other relative ranges of NocoBase's date
 //     picker: today, yesterday, tomorrow, this/last/nextWeek (ISO weeks),
 //     ...Month, ...Quarter, ...Year; {"type": "past"|"next", "unit":

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	// The named-zone tests must run on a machine without a tz database
+	// (a minimal container): the test binary carries its own.
+	_ "time/tzdata"
 
 	"github.com/uptrace/bun"
 
@@ -86,7 +89,7 @@ func TestDateOperatorsUTC(t *testing.T) {
 		{"between days (]", `{"created_at":{"$dateBetween":["2024-01-01","2024-01-02","(]"]}}`, []int64{2}},
 		{"between days ()", `{"created_at":{"$dateBetween":["2023-12-31","2024-01-03","()"]}}`, []int64{1, 2}},
 		{"between next days ()", `{"created_at":{"$dateBetween":["2024-01-01","2024-01-02","()"]}}`, nil},
-		{"between days in -11:00", `{"created_at":{"$dateBetween":["2024-01-01","2024-01-02","[]","-11:00"]}}`, []int64{2, 3}},
+		{"a list's own zone is ignored (NocoBase)", `{"created_at":{"$dateBetween":["2024-01-01","2024-01-02","[]","-11:00"]}}`, []int64{1, 2}},
 		{"null brackets and zone", `{"created_at":{"$dateBetween":["2024-01-01","2024-01-02",null,null]}}`, []int64{1, 2}},
 		{"an end with its own offset", `{"created_at":{"$dateBetween":["2024-01-01+14:00","2024-01-01"]}}`, []int64{1, 5}},
 		{"not on days", `{"created_at":{"$dateNotOn":["2024-01-01","2024-01-02"]}}`, []int64{3, 5}},
@@ -133,7 +136,7 @@ func TestDateOperatorsMinus11(t *testing.T) {
 		{"instant ignores the zone", `{"created_at":{"$dateOn":"2024-01-02T10:00:00Z"}}`, []int64{2}},
 		{"second", `{"created_at":{"$dateOn":"2024-01-01 23:00:00"}}`, []int64{2}},
 		{"between days", `{"created_at":{"$dateBetween":["2024-01-01","2024-01-02"]}}`, []int64{2, 3}},
-		{"range's zone wins", `{"created_at":{"$dateBetween":["2024-01-01","2024-01-02","[]","+00:00"]}}`, []int64{1, 2}},
+		{"the request's zone wins over a list's (NocoBase)", `{"created_at":{"$dateBetween":["2024-01-01","2024-01-02","[]","+00:00"]}}`, []int64{2, 3}},
 		{"year", `{"created_at":{"$dateOn":"2024"}}`, []int64{2, 3}},
 		{"year before", `{"created_at":{"$dateOn":"2023"}}`, []int64{1, 5}},
 	})
@@ -162,9 +165,6 @@ func TestDateOperatorsPlus14(t *testing.T) {
 }
 
 func TestDateOperatorsNamedZone(t *testing.T) {
-	if _, err := time.LoadLocation("Asia/Tokyo"); err != nil {
-		t.Skip("no tz database:", err)
-	}
 	runCases(t, dateCtx("Asia/Tokyo"), []filterCase{ // +09:00
 		{"on day", `{"created_at":{"$dateOn":"2024-01-02"}}`, []int64{2}},
 		{"today", `{"created_at":{"$dateOn":{"type":"today"}}}`, []int64{2}}, // 21:00 on the 2nd

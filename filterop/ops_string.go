@@ -24,9 +24,11 @@ import (
 //     (NOT ILIKE on NULL is NULL), unlike $ne and $notIn; every operator
 //     here is NULL on a NULL column, on both databases, so $not of one
 //     leaves NULL rows out too;
-//   - an empty list sets no condition: every row passes, for the positive
-//     operators as for the negated ones (Sequelize drops an empty
-//     Op.or/Op.and).
+//   - an empty list matches no row for the positive operators and every
+//     row for the negated ones ("any of none" and "none of none"), where
+//     NocoBase drops the condition and so matches every row either way: a
+//     filter whose variable resolves to an empty list must not widen to the
+//     whole table.
 //
 // NocoBase names the suffix operators $endWith and $notEndWith. $endsWith
 // is also accepted here, with the same meaning (in NocoBase it falls

@@ -84,9 +84,12 @@ func (l Limits) patternLength() int {
 // returns one with the built-in operators. It is safe for concurrent use;
 // compiling never waits for Register.
 type Registry struct {
-	mu     sync.Mutex
-	ops    atomic.Pointer[map[string]OperatorFunc]
-	Limits Limits
+	mu  sync.Mutex
+	ops atomic.Pointer[map[string]OperatorFunc]
+	// registered holds the names Register added or replaced, whose
+	// answer on NULL the compiler cannot tell (nulltruth.go).
+	registered atomic.Pointer[map[string]bool]
+	Limits     Limits
 }
 
 // NewRegistry returns a registry with the built-in operators and
@@ -116,7 +119,20 @@ func (r *Registry) Register(name string, fn OperatorFunc) error {
 	defer r.mu.Unlock()
 	next := maps.Clone(*r.ops.Load())
 	next[name] = fn
+	names := map[string]bool{name: true}
+	if old := r.registered.Load(); old != nil {
+		maps.Copy(names, *old)
+	}
+	r.registered.Store(&names)
 	r.ops.Store(&next)
+	return nil
+}
+
+// custom returns the names Register added or replaced.
+func (r *Registry) custom() map[string]bool {
+	if names := r.registered.Load(); names != nil {
+		return *names
+	}
 	return nil
 }
 
