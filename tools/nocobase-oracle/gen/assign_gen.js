@@ -18,6 +18,7 @@
 //
 // Usage: node assign_gen.js [out] [count] [seed]
 //   (default ../../../internal/jsonval/testdata/assign.json, 600, 20240611)
+const { seededInts } = require('./lib');
 const fs = require('fs');
 const path = require('path');
 const _ = require('lodash');
@@ -25,15 +26,9 @@ const { assign } = require('@nocobase/utils');
 
 const OUT = process.argv[2] || path.join(__dirname, '../../../internal/jsonval/testdata/assign.json');
 const COUNT = Number(process.argv[3] || 600);
-let seed = Number(process.argv[4] || 20240611);
+const seed = Number(process.argv[4] || 20240611);
 
-// mulberry32: a small seeded PRNG, so the cases are the same on every run.
-const rnd = (n) => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-};
+const rnd = seededInts(seed);
 const pick = (a) => a[rnd(a.length)];
 
 // Object keys are in sorted order: intersect reads an object as its values

@@ -83,4 +83,23 @@ async function generate(file, cases, { allowErrors = false } = {}) {
   console.log(`${target}: ${rows.length} cases`);
 }
 
-module.exports = { REAL_ACTIONS, TPL, runOne, runAll, generate };
+// mulberry32 is a small seeded PRNG: the same seed gives the same floats in
+// [0, 1) on every run. (A JS double product such as seed * 1103515245 loses
+// its low bits, which once made every draw of a generator the same.)
+function mulberry32(a) {
+  return function () {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// seededInts returns rnd(n): a whole number in [0, n) from mulberry32(seed).
+function seededInts(seed) {
+  const f = mulberry32(seed);
+  return (n) => Math.floor(f() * n);
+}
+
+module.exports = { REAL_ACTIONS, TPL, runOne, runAll, generate, mulberry32, seededInts };

@@ -14,6 +14,7 @@
 //
 // Usage: node merge_gen.js [out] [count] [seed]
 //   (default ../../../acl/testdata/merge.json, 600, 20240611)
+const { seededInts } = require('./lib');
 const fs = require('fs');
 const path = require('path');
 const _ = require('lodash');
@@ -21,15 +22,9 @@ const { ACL } = require('@nocobase/acl');
 
 const OUT = process.argv[2] || path.join(__dirname, '../../../acl/testdata/merge.json');
 const COUNT = Number(process.argv[3] || 600);
-let seed = Number(process.argv[4] || 20240611);
+const seed = Number(process.argv[4] || 20240611);
 
-// mulberry32: a small seeded PRNG, so the cases are the same on every run.
-const rnd = (n) => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-};
+const rnd = seededInts(seed);
 const pick = (a) => a[rnd(a.length)];
 
 const TPL = '{{ ctx.state.currentUser.id }}';

@@ -1,20 +1,10 @@
 'use strict';
 // random.json: seeded pseudo-random scenarios. Same SEED and COUNT -> same file.
 // Usage: node random.js [count] [seed]
-const { REAL_ACTIONS, TPL, generate } = require('./lib');
+const { REAL_ACTIONS, TPL, generate, mulberry32 } = require('./lib');
 
 const COUNT = Number(process.argv[2] || 400);
 const SEED = Number(process.argv[3] || 20240611);
-
-function mulberry32(a) {
-  return function () {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeRng(seed) {
   const r = mulberry32(seed);

@@ -15,6 +15,7 @@
 // few generated combinations use a fixed-seed mulberry32).
 //
 // Usage: node resourcer_gen.js [outDir]   (default ../../../resourcer/testdata)
+const { seededInts } = require('./lib');
 const fs = require('fs');
 const path = require('path');
 const { parseRequest, parseQuery } = require('@nocobase/resourcer');
@@ -391,14 +392,7 @@ for (const s of ['a[b][c]=1&a[b]=x&a[b][d]=2&a[b]z=y', 'a[b][c]=1&a[b]=x&a[b][d]
   addQ(`same path: ${s.slice(0, 60)}`, s);
 }
 
-// mulberry32: a small seeded PRNG, so the cases are the same on every run.
-let seed = 20240611;
-const rnd = (n) => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-};
+const rnd = seededInts(20240611);
 const TRIPLE_KEYS = [...SHAPE_KEYS, 'a[0][0]', 'a[][]', 'a[1][b]', 'a[b][0]', 'a[5]', '0', 'a[c]', 'a[b]z', 'a[0]z', 'a[]z'];
 const TRIPLE_VALS = ['=x', '=y', '', '=', '=%ZZ', '=z'];
 for (let i = 0; i < 100; i++) {

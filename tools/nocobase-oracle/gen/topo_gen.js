@@ -20,6 +20,7 @@
 //
 // Usage: node topo_gen.js [out] [count] [seed]
 //   (default ../../../internal/toposort/testdata/topo.json, 3000, 20240611)
+const { seededInts } = require('./lib');
 const fs = require('fs');
 const path = require('path');
 const Topo = require('@hapi/topo');
@@ -27,7 +28,7 @@ const { Toposort } = require('@nocobase/utils');
 
 const OUT = process.argv[2] || path.join(__dirname, '../../../internal/toposort/testdata/topo.json');
 const COUNT = Number(process.argv[3] || 3000);
-let seed = Number(process.argv[4] || 20240611);
+const seed = Number(process.argv[4] || 20240611);
 
 const topoVersion = require('@hapi/topo/package.json').version;
 if (topoVersion !== '6.0.2') throw new Error(`@hapi/topo ${topoVersion} installed, want 6.0.2 (run npm ci)`);
@@ -35,13 +36,7 @@ if (Object.getPrototypeOf(Toposort.prototype) !== Topo.Sorter.prototype) {
   throw new Error("@nocobase/utils' Toposort does not extend the installed @hapi/topo Sorter");
 }
 
-// mulberry32: a small seeded PRNG, so the cases are the same on every run.
-const rnd = (n) => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-};
+const rnd = seededInts(seed);
 const pick = (a) => a[rnd(a.length)];
 
 // A few groups, plus names that would trip a lookup through
