@@ -12,6 +12,9 @@ type Options struct {
 	// UserModel is the user model when a host extends User (a pointer to a
 	// struct embedding users.User with bun:",extend"); User by default.
 	UserModel any
+	// DepartmentModel is the department model when a host extends
+	// Department the same way; Department by default.
+	DepartmentModel any
 }
 
 // RegisterModels registers the join models of the directory's many-to-many
@@ -23,16 +26,20 @@ func RegisterModels(db *bun.DB) {
 
 // CreateTables creates the directory's tables and indexes if they do not
 // exist: users, departments, departmentsUsers, rolesUsers. It first checks
-// (CheckModel) that a host's user model still fills the audit columns and
-// times, so that a hook of its own that forgets them fails at start-up
-// rather than leaving rows without an author.
+// (CheckModel) that a host's user and department models still fill the
+// audit columns and times, so that a hook of its own that forgets them
+// fails at start-up rather than leaving rows without an author.
 func CreateTables(ctx context.Context, db *bun.DB, opts Options) error {
 	RegisterModels(db)
 	userModel := opts.UserModel
 	if userModel == nil {
 		userModel = (*User)(nil)
 	}
-	models := []any{userModel, (*Department)(nil), (*DepartmentUser)(nil), (*RoleUser)(nil)}
+	deptModel := opts.DepartmentModel
+	if deptModel == nil {
+		deptModel = (*Department)(nil)
+	}
+	models := []any{userModel, deptModel, (*DepartmentUser)(nil), (*RoleUser)(nil)}
 	for _, m := range models {
 		if err := CheckModel(db, m); err != nil {
 			return err
@@ -43,7 +50,7 @@ func CreateTables(ctx context.Context, db *bun.DB, opts Options) error {
 			return fmt.Errorf("users: create table for %T: %w", m, err)
 		}
 	}
-	for _, m := range []any{userModel, (*Department)(nil)} {
+	for _, m := range []any{userModel, deptModel} {
 		if err := CreateAuditIndexes(ctx, db, m); err != nil {
 			return err
 		}
@@ -52,7 +59,7 @@ func CreateTables(ctx context.Context, db *bun.DB, opts Options) error {
 		model        any
 		name, column string
 	}{
-		{(*Department)(nil), "departments_parentId_idx", "parentId"},
+		{deptModel, "departments_parentId_idx", "parentId"},
 		{(*DepartmentUser)(nil), "departmentsUsers_departmentId_idx", "departmentId"},
 		{(*RoleUser)(nil), "rolesUsers_roleName_idx", "roleName"},
 		{userModel, "users_mainDepartmentId_idx", "mainDepartmentId"},

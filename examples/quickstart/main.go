@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
+	"github.com/gatehouse-dev/gatehouse/datasync"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 	"github.com/gatehouse-dev/gatehouse/resourcer/crud"
 	"github.com/gatehouse-dev/gatehouse/sqlitedb"
@@ -119,6 +121,67 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "   as JSON: %s\n", asJSON)
 	clean := users.Desensitize(root)
 	fmt.Fprintf(out, "   Desensitize for logs: password %q, reset token %q\n", clean.Password, clean.ResetToken)
+
+	return syncDirectory(ctx, db, out)
+}
+
+// syncDirectory has an HR system push its departments over NocoBase's push
+// API, then plans its users as a dry run, applies the plan, and pushes the
+// same users again: nothing changes the second time.
+func syncDirectory(ctx context.Context, db *bun.DB, out io.Writer) error {
+	fmt.Fprintf(out, "\n6. directory sync: an HR system pushes departments, then users (dry run first)\n")
+	if err := datasync.CreateTables(ctx, db); err != nil {
+		return err
+	}
+	m := datasync.NewManager(db, datasync.Options{Logger: slog.New(slog.DiscardHandler)})
+	defer m.Close()
+	if err := users.RegisterSyncResources(m, users.Options{}); err != nil {
+		return err
+	}
+	push := m.PushHandler(datasync.PushHandlerOptions{})
+	body := `{"dataType":"department","records":[{"uid":"web","title":"Web","parentUid":"eng"},{"uid":"eng","title":"Engineering"}]}`
+	req := httptest.NewRequest(http.MethodPost, "/api/userData:push", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	push.ServeHTTP(w, req)
+	fmt.Fprintf(out, "   POST /api/userData:push %s\n      -> %d %s\n", body, w.Code, strings.TrimSpace(w.Body.String()))
+	var web users.Department
+	if err := db.NewSelect().Model(&web).Relation("Parent").Where("?TableAlias.title = 'Web'").Scan(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   Web's parent: %s (sent after its child; parents first whatever the order)\n", web.Parent.Title)
+
+	staff := datasync.UserData{DataType: datasync.DataTypeUser, SourceName: "api", MatchKey: "email", Records: []datasync.Record{
+		{"uid": "e1", "nickname": "Ada", "email": "ada@example.com", "departments": []any{map[string]any{"uid": "web", "isOwner": true}}},
+		{"uid": "e2", "nickname": "Grace", "email": "grace@example.com", "departments": []any{"eng", "web"}},
+	}}
+	plan, err := m.Plan(ctx, staff)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   dry run: %d new records\n", plan.Records.New)
+	for _, rp := range plan.Resources {
+		fmt.Fprintf(out, "      %-11s creates %d, updates %d, membership changes %d\n", rp.Resource, len(rp.Creates), len(rp.Updates), len(rp.Memberships))
+	}
+	if _, err := m.Apply(ctx, plan); err != nil {
+		return err
+	}
+	var members int
+	if err := db.NewSelect().Model((*users.DepartmentUser)(nil)).ColumnExpr("count(*)").Scan(ctx, &members); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   applied: %d memberships\n", members)
+	again, err := m.Plan(ctx, staff)
+	if err != nil {
+		return err
+	}
+	toWrite := "nothing to write"
+	for _, rp := range again.Resources {
+		if !rp.Empty() {
+			toWrite = rp.Resource + " would write"
+		}
+	}
+	fmt.Fprintf(out, "   the same push again: %d unchanged, %s\n", again.Records.Unchanged, toWrite)
 	return nil
 }
 

@@ -26,6 +26,12 @@ func TestQuickstartRuns(t *testing.T) {
 		`-> 403 {"errors":[{"message":"No permissions"}]}`,
 		"stored as an argon2id hash: true; password verifies: true",
 		`Desensitize for logs: password "", reset token ""`,
+		`"result":[{"resource":"departments","detail":{"count":{"all":2,"success":2,"failed":0},"failedRecords":[]}}]`,
+		"Web's parent: Engineering",
+		"users       creates 2, updates 0, membership changes 0",
+		"departments creates 0, updates 2, membership changes 3",
+		"applied: 3 memberships",
+		"the same push again: 2 unchanged, nothing to write",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walkthrough lacks %q:\n%s", want, out.String())

@@ -1,0 +1,215 @@
+package datasync_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/datasync"
+	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
+	"github.com/gatehouse-dev/gatehouse/sqlitedb"
+	"github.com/gatehouse-dev/gatehouse/users"
+)
+
+// The benchmark fixture: 100,000 users in 2,000 departments on three levels
+// (20 → 180 → 1,800), departments shuffled so that children often come
+// before their parents, each user in one or two departments.
+const (
+	benchUsers       = 100_000
+	benchDepartments = 2_000
+)
+
+var benchFixture = sync.OnceValues(func() (depts, people datasync.UserData) {
+	rng := rand.New(rand.NewPCG(12, 2026))
+	depts = datasync.UserData{DataType: datasync.DataTypeDepartment, SourceName: "hr"}
+	for i := range benchDepartments {
+		rec := datasync.Record{"uid": "d" + strconv.Itoa(i), "title": "Department " + strconv.Itoa(i), "sort": i}
+		switch {
+		case i < 20:
+		case i < 200:
+			rec["parentUid"] = "d" + strconv.Itoa(rng.IntN(20))
+		default:
+			rec["parentUid"] = "d" + strconv.Itoa(20+rng.IntN(180))
+		}
+		depts.Records = append(depts.Records, rec)
+	}
+	rng.Shuffle(len(depts.Records), func(i, j int) { depts.Records[i], depts.Records[j] = depts.Records[j], depts.Records[i] })
+	people = datasync.UserData{DataType: datasync.DataTypeUser, SourceName: "hr", MatchKey: "uid"}
+	for i := range benchUsers {
+		first := rng.IntN(benchDepartments)
+		memberships := []any{map[string]any{"uid": "d" + strconv.Itoa(first), "isMain": true}}
+		if rng.IntN(2) == 0 {
+			memberships = append(memberships, "d"+strconv.Itoa((first+1+rng.IntN(benchDepartments-1))%benchDepartments))
+		}
+		people.Records = append(people.Records, datasync.Record{
+			"uid":         "u" + strconv.Itoa(i),
+			"username":    "user" + strconv.Itoa(i),
+			"nickname":    "User " + strconv.Itoa(i),
+			"email":       "user" + strconv.Itoa(i) + "@example.com",
+			"phone":       strconv.Itoa(13_000_000_000 + i),
+			"departments": memberships,
+		})
+	}
+	return depts, people
+})
+
+// benchSQLite opens a SQLite database in a file (WAL), as a host does.
+func benchSQLite(b *testing.B) *bun.DB {
+	db, err := sqlitedb.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlitedb.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newBenchManager creates the directory and sync tables and a manager with
+// the built-in resources. peak, when set, records the highest heap in use
+// seen at the end of each chunk.
+func newBenchManager(b *testing.B, db *bun.DB, peak *uint64) *datasync.Manager {
+	ctx := context.Background()
+	if err := users.CreateTables(ctx, db, users.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	if err := datasync.CreateTables(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	opts := datasync.Options{Logger: slog.New(slog.DiscardHandler)}
+	if peak != nil {
+		var ms runtime.MemStats
+		opts.OnProgress = func(datasync.Progress) {
+			runtime.ReadMemStats(&ms)
+			*peak = max(*peak, ms.HeapInuse)
+		}
+	}
+	m := datasync.NewManager(db, opts)
+	if err := users.RegisterSyncResources(m, users.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+func pushBoth(b *testing.B, m *datasync.Manager) {
+	depts, people := benchFixture()
+	ctx := context.Background()
+	for _, d := range []datasync.UserData{depts, people} {
+		if _, err := m.UpdateOrCreate(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchFirstSync measures a first sync of the fixture into an empty
+// directory, and the heap in use above the fixture itself.
+func benchFirstSync(b *testing.B, open func(*testing.B) *bun.DB) {
+	benchFixture()
+	var elapsed time.Duration
+	var peak, base uint64
+	for b.Loop() {
+		b.StopTimer()
+		db := open(b)
+		m := newBenchManager(b, db, &peak)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base = max(base, ms.HeapInuse)
+		b.StartTimer()
+		start := time.Now()
+		pushBoth(b, m)
+		elapsed += time.Since(start)
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.N*(benchUsers+benchDepartments))/elapsed.Seconds(), "records/s")
+	if peak > base {
+		b.ReportMetric(float64(peak-base)/(1<<20), "peak-heap-MB")
+	}
+}
+
+func BenchmarkSyncUsersSQLite(b *testing.B) { benchFirstSync(b, benchSQLite) }
+
+func BenchmarkSyncUsersPG(b *testing.B) {
+	benchFirstSync(b, func(b *testing.B) *bun.DB { return dbtest.Postgres(b) })
+}
+
+// writeCounter counts the rows INSERT, UPDATE and DELETE statements touch.
+type writeCounter struct{ rows atomic.Int64 }
+
+func (*writeCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (w *writeCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	switch e.Operation() {
+	case "INSERT", "UPDATE", "DELETE":
+		if e.Result != nil {
+			if n, err := e.Result.RowsAffected(); err == nil {
+				w.rows.Add(n)
+			}
+		}
+	}
+}
+
+// BenchmarkResyncUnchanged pushes the fixture a second time: every record
+// is unchanged, so nothing may be written.
+func BenchmarkResyncUnchanged(b *testing.B) {
+	db := benchSQLite(b)
+	m := newBenchManager(b, db, nil)
+	pushBoth(b, m)
+	counter := &writeCounter{}
+	db.AddQueryHook(counter)
+	start := time.Now()
+	for b.Loop() {
+		pushBoth(b, m)
+	}
+	b.ReportMetric(float64(b.N*(benchUsers+benchDepartments))/time.Since(start).Seconds(), "records/s")
+	b.ReportMetric(float64(counter.rows.Load())/float64(b.N), "rows-written/op")
+}
+
+// BenchmarkRawInsert is the floor: the fixture's users inserted with plain
+// bun bulk inserts of 1,000 in one transaction, nothing else.
+func BenchmarkRawInsert(b *testing.B) {
+	_, people := benchFixture()
+	ctx := context.Background()
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		db := benchSQLite(b)
+		if err := users.CreateTables(ctx, db, users.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		rows := make([]*users.User, len(people.Records))
+		for i, r := range people.Records {
+			rows[i] = &users.User{Username: r["username"].(string), Nickname: r["nickname"].(string), Email: r["email"].(string), Phone: r["phone"].(string)}
+		}
+		b.StartTimer()
+		start := time.Now()
+		err := db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+			for lo := 0; lo < len(rows); lo += datasync.DefaultChunkSize {
+				chunk := rows[lo:min(lo+datasync.DefaultChunkSize, len(rows))]
+				if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+					return fmt.Errorf("insert: %w", err)
+				}
+			}
+			return nil
+		})
+		elapsed += time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.N*benchUsers)/elapsed.Seconds(), "records/s")
+}

@@ -1,0 +1,96 @@
+// Package datasync keeps a directory (users, departments, memberships)
+// equal to outside ones, after NocoBase's user data sync plugin: the same
+// push API, records, sync tables and resource order, done set-based, in one
+// transaction per run, and without deleting what a source cannot prove it
+// made.
+//
+//	if err := datasync.CreateTables(ctx, db); err != nil { ... }
+//	m := datasync.NewManager(db, datasync.Options{})
+//	users.RegisterSyncResources(m, users.Options{}) // "users", then "departments"
+//
+//	results, err := m.Push(ctx, datasync.UserData{
+//		DataType: datasync.DataTypeUser,
+//		MatchKey: "email",
+//		Records: []datasync.Record{
+//			{"uid": "e17", "nickname": "Ada", "email": "ada@example.com", "departments": []any{"rnd"}},
+//		},
+//	})
+//
+//	http.Handle("POST /api/userData:push", m.PushHandler(datasync.PushHandlerOptions{}))
+//
+// # Records, resources and sync records
+//
+// A source sends [UserData]: records of one [DataType] ("user" or
+// "department"), each a [Record] with a "uid" that identifies it within
+// the source. The manager keeps one sync record per (source, data type, uid)
+// in userDataSyncRecords, with the record as last synced (metaData) and the
+// one before (lastMetaData), and links in userDataSyncRecordsResources to
+// the rows each resource made for it. Resources run in the order
+// [Manager.RegisterResource] gives them (NocoBase's toposort): a record
+// with no link to a resource is created there, a linked one updated.
+//
+// Resources come in two kinds. [UserDataResource] is NocoBase's per-record
+// interface (Create, Update), for a host's own resources. [BatchResource]
+// is handed whole chunks of records ([Options.ChunkSize], 1,000 by default)
+// with their links already loaded, plans the chunk in a few queries and
+// writes it in a few statements; the built-in users and departments
+// resources (package users) are batch resources.
+//
+// # Plan, then apply
+//
+// Every run first computes a [Plan] — per resource: creates, updates with
+// the changed fields, deletes, membership changes, parent moves, records
+// kept on purpose and failures — and then carries it out. [Manager.Plan]
+// returns the plan without writing (a dry run); [Manager.Apply] writes
+// exactly that plan, or nothing and [ErrStalePlan] if the directory changed
+// in between. [Manager.UpdateOrCreate] and [Manager.Push] plan and apply in
+// one go.
+//
+// # Safety
+//
+//   - All or nothing: a run applies in one transaction. A failed record, a
+//     database error or a cancelled context part-way rolls everything back,
+//     the sync records included. Options.SkipFailed gives NocoBase's
+//     per-record failures instead.
+//   - Idempotent: a record whose content hashes the same as at its last
+//     successful sync is skipped (its rows still exist), so re-running the
+//     same data writes nothing.
+//   - Ownership: a sync removes only what its source made. Memberships a
+//     person added by hand survive every sync; a user is deleted only
+//     through its own link, never because a deleted record matched it by
+//     email; a root user is never deleted.
+//   - Parents before children whatever the input order; a parentUid cycle
+//     fails the run naming the uids.
+//   - Runs of one source are serialised (a PostgreSQL advisory lock; SQLite
+//     has one writer).
+//
+// # Sources and tasks
+//
+// A [Source] streams UserData from an outside directory. Register its type
+// with [Manager.RegisterSourceType], add a source row ([Manager.AddSource]),
+// and [Manager.Pull] runs it as a task (init → processing → success or
+// failed, with its cost and message) in the background, the whole pull in
+// one transaction; [Manager.Wait] waits for it, [Manager.Retry] runs a
+// failed task again.
+//
+// # Differences from NocoBase
+//
+//   - The push handler answers bad input with 400 and NocoBase's messages
+//     (NocoBase answers 500), an oversized body with 413, records that
+//     cannot be applied with 422.
+//   - A record without a uid is named by its index, not printed whole; the
+//     same uid twice in one push is refused (NocoBase lets the last win).
+//   - A deleted record removes its link, so sending it again does nothing
+//     (NocoBase re-creates the user); a deleted record with no link does
+//     nothing (NocoBase creates a user from it, or deletes a hand-made user
+//     it matches by email).
+//   - An unchanged record is skipped, so the sync record's lastMetaData is
+//     the previous different content, and a hand edit of a synced field
+//     stays until the source changes that record.
+//   - A user's department that was never synced from the source fails the
+//     record (NocoBase silently drops the membership).
+//   - A membership made by hand is never removed or changed by a sync
+//     (NocoBase removes every membership the source does not list:
+//     nocobase#9136).
+//   - Task guards work (NocoBase's `!tasks && !tasks.length` never fires).
+package datasync

@@ -1,0 +1,114 @@
+package datasync
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// SyncRecord is a row of userDataSyncRecords: the last record a source
+// sent for one uid. MetaHash (not in NocoBase) is the hash of the record's
+// canonical JSON as last synced successfully; a record that hashes the
+// same is unchanged and costs no writes.
+type SyncRecord struct {
+	bun.BaseModel `bun:"table:userDataSyncRecords,alias:userDataSyncRecords"`
+	ID            int64                 `bun:"id,pk,autoincrement" json:"id"`
+	SourceName    string                `bun:"sourceName,notnull" json:"sourceName"`
+	SourceUk      string                `bun:"sourceUk,notnull" json:"sourceUk"`
+	DataType      DataType              `bun:"dataType,notnull" json:"dataType"`
+	MetaData      Record                `bun:"metaData,type:json" json:"metaData"`
+	LastMetaData  Record                `bun:"lastMetaData,type:json" json:"lastMetaData"`
+	MetaHash      string                `bun:"metaHash,nullzero" json:"-"`
+	CreatedAt     time.Time             `bun:"createdAt,notnull,default:current_timestamp" json:"createdAt"`
+	UpdatedAt     time.Time             `bun:"updatedAt,notnull,default:current_timestamp" json:"updatedAt"`
+	Resources     []*SyncRecordResource `bun:"rel:has-many,join:id=recordId" json:"resources,omitempty"`
+}
+
+// SyncRecordResource is a row of userDataSyncRecordsResources: a link from
+// a sync record to a row a resource made for it.
+type SyncRecordResource struct {
+	bun.BaseModel `bun:"table:userDataSyncRecordsResources,alias:userDataSyncRecordsResources"`
+	ID            int64     `bun:"id,pk,autoincrement" json:"id"`
+	RecordID      int64     `bun:"recordId,notnull" json:"recordId"`
+	Resource      string    `bun:"resource,notnull" json:"resource"`
+	ResourcePk    string    `bun:"resourcePk" json:"resourcePk"`
+	CreatedAt     time.Time `bun:"createdAt,notnull,default:current_timestamp" json:"createdAt"`
+	UpdatedAt     time.Time `bun:"updatedAt,notnull,default:current_timestamp" json:"updatedAt"`
+}
+
+// SyncSource is a row of userDataSyncSources: a configured source of a
+// registered type. Only enabled sources run.
+type SyncSource struct {
+	bun.BaseModel `bun:"table:userDataSyncSources,alias:userDataSyncSources"`
+	ID            int64          `bun:"id,pk,autoincrement" json:"id"`
+	Name          string         `bun:"name,notnull,unique" json:"name"`
+	SourceType    string         `bun:"sourceType,notnull" json:"sourceType"`
+	DisplayName   string         `bun:"displayName" json:"displayName"`
+	Enabled       bool           `bun:"enabled,notnull,default:false" json:"enabled"`
+	Options       map[string]any `bun:"options,type:json,notnull,default:'{}'" json:"options"`
+	Sort          int64          `bun:"sort" json:"sort"`
+	CreatedAt     time.Time      `bun:"createdAt,notnull,default:current_timestamp" json:"createdAt"`
+	UpdatedAt     time.Time      `bun:"updatedAt,notnull,default:current_timestamp" json:"updatedAt"`
+	CreatedByID   *int64         `bun:"createdById" json:"createdById"`
+	UpdatedByID   *int64         `bun:"updatedById" json:"updatedById"`
+}
+
+// Task statuses: a task is created init, runs processing, and ends success
+// or failed; a failed task can be retried (processing again).
+const (
+	TaskInit       = "init"
+	TaskProcessing = "processing"
+	TaskSuccess    = "success"
+	TaskFailed     = "failed"
+)
+
+// SyncTask is a row of userDataSyncTasks: one run of a source.
+type SyncTask struct {
+	bun.BaseModel `bun:"table:userDataSyncTasks,alias:userDataSyncTasks"`
+	ID            int64     `bun:"id,pk,autoincrement" json:"id"`
+	Batch         string    `bun:"batch,notnull,unique" json:"batch"`
+	SourceID      int64     `bun:"sourceId,notnull" json:"sourceId"`
+	Status        string    `bun:"status,notnull" json:"status"`
+	Message       string    `bun:"message" json:"message"`
+	Cost          *int64    `bun:"cost" json:"cost"`
+	Sort          int64     `bun:"sort" json:"sort"`
+	CreatedAt     time.Time `bun:"createdAt,notnull,default:current_timestamp" json:"createdAt"`
+	UpdatedAt     time.Time `bun:"updatedAt,notnull,default:current_timestamp" json:"updatedAt"`
+	CreatedByID   *int64    `bun:"createdById" json:"createdById"`
+	UpdatedByID   *int64    `bun:"updatedById" json:"updatedById"`
+}
+
+// CreateTables creates the four sync tables and their indexes if they do
+// not exist. Beyond NocoBase's columns it adds userDataSyncRecords.metaHash
+// and a unique index on (sourceName, dataType, sourceUk): one sync record
+// per uid, which NocoBase assumes but does not enforce.
+func CreateTables(ctx context.Context, db bun.IDB) error {
+	for _, m := range []any{(*SyncRecord)(nil), (*SyncRecordResource)(nil), (*SyncSource)(nil), (*SyncTask)(nil)} {
+		if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
+			return fmt.Errorf("datasync: create table for %T: %w", m, err)
+		}
+	}
+	indexes := []struct {
+		model   any
+		name    string
+		unique  bool
+		columns []string
+	}{
+		{(*SyncRecord)(nil), "userDataSyncRecords_source_uk_idx", true, []string{"sourceName", "dataType", "sourceUk"}},
+		{(*SyncRecordResource)(nil), "userDataSyncRecordsResources_recordId_idx", false, []string{"recordId"}},
+		{(*SyncRecordResource)(nil), "userDataSyncRecordsResources_resource_pk_idx", false, []string{"resource", "resourcePk"}},
+		{(*SyncTask)(nil), "userDataSyncTasks_sourceId_idx", false, []string{"sourceId"}},
+	}
+	for _, ix := range indexes {
+		q := db.NewCreateIndex().Model(ix.model).IfNotExists().Index(ix.name).Column(ix.columns...)
+		if ix.unique {
+			q = q.Unique()
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return fmt.Errorf("datasync: index %s: %w", ix.name, err)
+		}
+	}
+	return nil
+}

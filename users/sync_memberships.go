@@ -1,0 +1,569 @@
+package users
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+	"weak"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/datasync"
+)
+
+// memberRecord is a user record whose memberships are planned.
+type memberRecord struct {
+	rec     *datasync.BatchRecord
+	userPK  int64 // 0 for a user a dry run only plans to create
+	known   bool  // the user existed before the run
+	entries []datasync.UserDepartment
+}
+
+// memberState is what a chunk of user records needs from the database.
+type memberState struct {
+	depts  map[string]int64 // department uid → key, for synced departments that exist
+	gone   map[string]bool  // department uids linked to a department that no longer exists
+	rows   map[int64]map[int64]bool
+	mains  map[int64]*int64
+	exists map[int64]bool // users that exist
+}
+
+// memberWork is what ApplyBatch needs beyond the plan: the source's links
+// to memberships that are gone already and no longer wanted. They change
+// no row, so the plan does not list them.
+type memberWork struct {
+	drop []datasync.LinkChange
+}
+
+// usersLink is the link to the record's user: one made in this run if
+// there is one (a user re-created in place of a vanished one, or a dry
+// run's planned create), else the first.
+func usersLink(rec *datasync.BatchRecord) (datasync.Link, bool) {
+	var first datasync.Link
+	found := false
+	for _, l := range rec.Resources {
+		if l.Resource != usersResource {
+			continue
+		}
+		if l.New {
+			return l, true
+		}
+		if !found {
+			first, found = l, true
+		}
+	}
+	return first, found
+}
+
+func (r *DepartmentsSyncResource) planMemberships(ctx context.Context, db bun.IDB, b *datasync.Batch) (*datasync.ResourcePlan, *memberWork, error) {
+	s := r.schema(db)
+	plan := &datasync.ResourcePlan{Resource: departmentsResource}
+	recs := selectMemberRecords(plan, b)
+	st, err := loadMemberState(ctx, db, s, b, recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	work := &memberWork{}
+	var unnamed []int // removals whose department uid is still to look up
+	for _, m := range recs {
+		n := len(plan.Memberships)
+		if err := planUserMemberships(plan, work, m, st, b.SourceName); err != nil {
+			plan.Failures = append(plan.Failures, datasync.FailedRecord{Record: m.rec.MetaData, Message: fmt.Sprintf("uid %q: %v", m.rec.SourceUk, err)})
+			continue
+		}
+		for i := n; i < len(plan.Memberships); i++ {
+			if plan.Memberships[i].Op == datasync.MembershipRemove {
+				unnamed = append(unnamed, i)
+			}
+		}
+	}
+	if err := nameRemovedDepartments(ctx, b, plan, unnamed); err != nil {
+		return nil, nil, err
+	}
+	return plan, work, nil
+}
+
+// selectMemberRecords picks the records whose memberships may change.
+// Those of deleted users are the users resource's (it removes a deleted
+// user's memberships), those without a user have none (NocoBase), and an
+// unchanged record of a user that existed before the run is skipped.
+func selectMemberRecords(plan *datasync.ResourcePlan, b *datasync.Batch) []memberRecord {
+	recs := make([]memberRecord, 0, len(b.Records))
+	for i := range b.Records {
+		rec := &b.Records[i]
+		link, ok := usersLink(rec)
+		if rec.MetaData.IsDeleted() || !ok || (rec.Unchanged && !link.New) {
+			plan.Unchanged++
+			continue
+		}
+		entries, err := rec.MetaData.Departments()
+		if err != nil {
+			plan.Failures = append(plan.Failures, datasync.FailedRecord{Record: rec.MetaData, Message: fmt.Sprintf("uid %q: %v", rec.SourceUk, err)})
+			continue
+		}
+		pk, _ := parsePK(link.ResourcePk)
+		recs = append(recs, memberRecord{rec: rec, userPK: pk, known: !link.New, entries: entries})
+	}
+	return recs
+}
+
+func loadMemberState(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Batch, recs []memberRecord) (*memberState, error) {
+	st := &memberState{depts: map[string]int64{}, gone: map[string]bool{}}
+	var uids []string
+	var users []int64
+	seen := map[string]bool{}
+	for _, m := range recs {
+		for _, e := range m.entries {
+			if !seen[e.UID] {
+				seen[e.UID] = true
+				uids = append(uids, e.UID)
+			}
+		}
+		if m.userPK != 0 {
+			users = append(users, m.userPK)
+		}
+	}
+	links, err := b.LookupLinks(ctx, datasync.DataTypeDepartment, departmentsResource, uids)
+	if err != nil {
+		return nil, err
+	}
+	pks := make([]int64, 0, len(links))
+	for _, l := range links {
+		if pk, ok := parsePK(l.ResourcePk); ok {
+			pks = append(pks, pk)
+		}
+	}
+	exists, err := existingDepartments(ctx, db, s, pks)
+	if err != nil {
+		return nil, err
+	}
+	for uid, l := range links {
+		if pk, ok := parsePK(l.ResourcePk); ok && exists[pk] {
+			st.depts[uid] = pk
+		} else {
+			st.gone[uid] = true
+		}
+	}
+	if st.rows, err = loadMemberships(ctx, db, users); err != nil {
+		return nil, err
+	}
+	st.mains, st.exists, err = loadMainDepartments(ctx, db, s, users)
+	return st, err
+}
+
+// loadMemberships reads the memberships of the users: user → department
+// → isOwner.
+func loadMemberships(ctx context.Context, db bun.IDB, users []int64) (map[int64]map[int64]bool, error) {
+	out := map[int64]map[int64]bool{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		UserID       int64 `bun:"userId"`
+		DepartmentID int64 `bun:"departmentId"`
+		IsOwner      bool  `bun:"isOwner"`
+	}
+	err := db.NewSelect().TableExpr("?", bun.Ident("departmentsUsers")).Column("userId", "departmentId", "isOwner").
+		Where("? IN (?)", bun.Ident("userId"), bun.List(users)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("users: sync departments: reading memberships: %w", err)
+	}
+	for _, row := range rows {
+		if out[row.UserID] == nil {
+			out[row.UserID] = map[int64]bool{}
+		}
+		out[row.UserID][row.DepartmentID] = row.IsOwner
+	}
+	return out, nil
+}
+
+func loadMainDepartments(ctx context.Context, db bun.IDB, s *deptSchema, users []int64) (map[int64]*int64, map[int64]bool, error) {
+	mains, exists := map[int64]*int64{}, map[int64]bool{}
+	if len(users) == 0 {
+		return mains, exists, nil
+	}
+	var rows []struct {
+		ID               int64  `bun:"id"`
+		MainDepartmentID *int64 `bun:"mainDepartmentId"`
+	}
+	err := db.NewSelect().TableExpr("?", s.users).Column("id", "mainDepartmentId").
+		Where("? IN (?)", bun.Ident("id"), bun.List(users)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("users: sync departments: reading main departments: %w", err)
+	}
+	for _, row := range rows {
+		mains[row.ID], exists[row.ID] = row.MainDepartmentID, true
+	}
+	return mains, exists, nil
+}
+
+// desired is a user record's memberships: department → isOwner (the last
+// entry for a department wins, as NocoBase's updates in entry order do),
+// in first-mention order, and the main department its last isMain entry
+// names.
+type desired struct {
+	owner map[int64]bool
+	order []int64
+	uids  map[int64]string
+	main  *int64
+}
+
+func desiredMemberships(m memberRecord, st *memberState, source string) (*desired, error) {
+	d := &desired{owner: map[int64]bool{}, uids: map[int64]string{}}
+	for _, e := range m.entries {
+		pk, ok := st.depts[e.UID]
+		if !ok {
+			// NocoBase drops such an entry silently, and with it the
+			// membership: refuse instead.
+			if st.gone[e.UID] {
+				return nil, fmt.Errorf("department %q synced from source %q no longer exists", e.UID, source)
+			}
+			return nil, fmt.Errorf("department %q is not synced from source %q", e.UID, source)
+		}
+		if _, seen := d.owner[pk]; !seen {
+			d.order = append(d.order, pk)
+			d.uids[pk] = e.UID
+		}
+		d.owner[pk] = e.IsOwner
+		if e.IsMain {
+			d.main = &pk
+		}
+	}
+	return d, nil
+}
+
+// planUserMemberships plans one user's memberships and main department.
+// The record's own "departments" links are the memberships its source
+// made: only those are updated or removed. A membership that exists
+// without a link was made by hand and is left alone.
+func planUserMemberships(plan *datasync.ResourcePlan, work *memberWork, m memberRecord, st *memberState, source string) error {
+	if m.userPK != 0 && !st.exists[m.userPK] {
+		// The user vanished after the users resource ran: nothing to join.
+		plan.Unchanged++
+		return nil
+	}
+	want, err := desiredMemberships(m, st, source)
+	if err != nil {
+		return err
+	}
+	u := &userMemberPlan{plan: plan, work: work, rec: m.rec, rows: st.rows[m.userPK], final: map[int64]bool{}}
+	u.base = datasync.MembershipChange{UserUID: m.rec.SourceUk}
+	if m.known {
+		u.base.UserPK = formatPK(m.userPK)
+	}
+	for d := range u.rows {
+		u.final[d] = true
+	}
+	n := len(plan.Memberships)
+	u.addOrUpdate(want)
+	u.remove(want)
+	mainChanged := planMainDepartment(plan, m, st.mains[m.userPK], want.main, u.final)
+	if !mainChanged && len(plan.Memberships) == n {
+		plan.Unchanged++
+	}
+	return nil
+}
+
+// userMemberPlan plans one user's memberships.
+type userMemberPlan struct {
+	plan  *datasync.ResourcePlan
+	work  *memberWork
+	rec   *datasync.BatchRecord
+	base  datasync.MembershipChange // the user's part of every change
+	rows  map[int64]bool            // current memberships: department → isOwner
+	final map[int64]bool            // memberships once the plan is applied
+}
+
+// addOrUpdate adds the wanted memberships the user lacks and updates the
+// owner flag of those the source made.
+func (u *userMemberPlan) addOrUpdate(want *desired) {
+	mine := map[string]bool{}
+	for _, l := range u.rec.LinksTo(departmentsResource) {
+		mine[l] = true
+	}
+	for _, d := range want.order {
+		c := u.base
+		c.DepartmentUID, c.DepartmentPK, c.IsOwner = want.uids[d], formatPK(d), want.owner[d]
+		owner, has := u.rows[d]
+		switch {
+		case !has:
+			c.Op = datasync.MembershipAdd
+		case mine[c.DepartmentPK] && owner != c.IsOwner:
+			c.Op = datasync.MembershipUpdate
+		default:
+			continue
+		}
+		u.plan.Memberships = append(u.plan.Memberships, c)
+		u.final[d] = true
+	}
+}
+
+// remove removes the memberships the source made and no longer wants. A
+// link whose membership is already gone is only dropped.
+func (u *userMemberPlan) remove(want *desired) {
+	seen := map[string]bool{}
+	for _, l := range u.rec.LinksTo(departmentsResource) {
+		d, ok := parsePK(l)
+		if _, wanted := want.owner[d]; (ok && wanted) || seen[l] {
+			continue
+		}
+		seen[l] = true
+		owner, has := u.rows[d]
+		if !ok || !has {
+			u.work.drop = append(u.work.drop, datasync.LinkChange{UID: u.rec.SourceUk, ResourcePk: l, IsDeleted: true})
+			continue
+		}
+		c := u.base
+		c.Op, c.DepartmentPK, c.IsOwner = datasync.MembershipRemove, l, owner
+		u.plan.Memberships = append(u.plan.Memberships, c)
+		delete(u.final, d)
+	}
+}
+
+// planMainDepartment plans the user's main department: the one the
+// record's last isMain entry names; else the current one while the user
+// is still a member of it; else their first membership by department id,
+// or none.
+func planMainDepartment(plan *datasync.ResourcePlan, m memberRecord, cur, named *int64, final map[int64]bool) bool {
+	target := named
+	if target == nil && cur != nil && final[*cur] {
+		target = cur
+	}
+	if target == nil && len(final) > 0 {
+		first := slices.Min(slices.Collect(maps.Keys(final)))
+		target = &first
+	}
+	if sameDepartmentID(cur, target) {
+		return false
+	}
+	c := datasync.RecordChange{
+		UID:      m.rec.SourceUk,
+		Values:   map[string]any{"mainDepartmentId": pkValue(target)},
+		Previous: map[string]any{"mainDepartmentId": pkValue(cur)},
+	}
+	if m.known {
+		c.PK = formatPK(m.userPK)
+	}
+	plan.Updates = append(plan.Updates, c)
+	return true
+}
+
+// pkValue is a nullable key as a plan value: the key, or nil.
+func pkValue(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// nameRemovedDepartments fills in the uids of the departments whose
+// memberships are removed, in one lookup.
+func nameRemovedDepartments(ctx context.Context, b *datasync.Batch, plan *datasync.ResourcePlan, idx []int) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	pks := make([]string, len(idx))
+	for i, j := range idx {
+		pks[i] = plan.Memberships[j].DepartmentPK
+	}
+	uids, err := b.LookupUIDs(ctx, datasync.DataTypeDepartment, departmentsResource, pks)
+	if err != nil {
+		return err
+	}
+	for _, j := range idx {
+		plan.Memberships[j].DepartmentUID = uids[plan.Memberships[j].DepartmentPK]
+	}
+	return nil
+}
+
+// memberApply collects a chunk's writes by kind.
+type memberApply struct {
+	adds    []*DepartmentUser
+	removes []bun.TupleValues // (userId, departmentId)
+	owners  map[bool][]bun.TupleValues
+	mains   map[int64]*int64
+	changes []datasync.LinkChange
+}
+
+func (r *DepartmentsSyncResource) applyMemberships(ctx context.Context, tx bun.IDB, b *datasync.Batch, plan *datasync.ResourcePlan) ([]datasync.LinkChange, error) {
+	work := r.work.take(plan)
+	if work == nil {
+		// The plan came another way than from PlanBatch on this resource
+		// just before: work it out again from the same transaction.
+		var err error
+		if _, work, err = r.planMemberships(ctx, tx, b); err != nil {
+			return nil, err
+		}
+	}
+	s := r.schema(tx)
+	a, err := collectMemberApply(b, plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.write(ctx, tx, s); err != nil {
+		return nil, err
+	}
+	a.changes = append(a.changes, work.drop...)
+	gone, err := deletedUserLinks(ctx, tx, s, b)
+	if err != nil {
+		return nil, err
+	}
+	return append(a.changes, gone...), nil
+}
+
+// collectMemberApply turns the plan into rows to write and link changes.
+// A membership the plan adds gets a link unless the source's link is
+// there already (its row was removed by hand).
+func collectMemberApply(b *datasync.Batch, plan *datasync.ResourcePlan) (*memberApply, error) {
+	userPK := make(map[string]int64, len(b.Records))
+	mine := make(map[string]map[string]bool, len(b.Records))
+	for i := range b.Records {
+		rec := &b.Records[i]
+		if l, ok := usersLink(rec); ok {
+			userPK[rec.SourceUk], _ = parsePK(l.ResourcePk)
+		}
+		mine[rec.SourceUk] = map[string]bool{}
+		for _, pk := range rec.LinksTo(departmentsResource) {
+			mine[rec.SourceUk][pk] = true
+		}
+	}
+	a := &memberApply{owners: map[bool][]bun.TupleValues{}, mains: map[int64]*int64{}}
+	for _, c := range plan.Memberships {
+		user, ok := userPK[c.UserUID]
+		dept, okDept := parsePK(c.DepartmentPK)
+		if !ok || user == 0 || !okDept {
+			return nil, fmt.Errorf("users: sync departments: uid %q: no user or department key to apply a membership change", c.UserUID)
+		}
+		switch c.Op {
+		case datasync.MembershipAdd:
+			a.adds = append(a.adds, &DepartmentUser{UserID: user, DepartmentID: dept, IsOwner: c.IsOwner})
+			if !mine[c.UserUID][c.DepartmentPK] {
+				a.changes = append(a.changes, datasync.LinkChange{UID: c.UserUID, ResourcePk: c.DepartmentPK})
+			}
+		case datasync.MembershipUpdate:
+			a.owners[c.IsOwner] = append(a.owners[c.IsOwner], bun.Tuple([]int64{user, dept}))
+		case datasync.MembershipRemove:
+			a.removes = append(a.removes, bun.Tuple([]int64{user, dept}))
+			a.changes = append(a.changes, datasync.LinkChange{UID: c.UserUID, ResourcePk: c.DepartmentPK, IsDeleted: true})
+		}
+	}
+	for _, u := range plan.Updates {
+		user := userPK[u.UID]
+		if user == 0 {
+			return nil, fmt.Errorf("users: sync departments: uid %q: no user key to set the main department of", u.UID)
+		}
+		if v, ok := u.Values["mainDepartmentId"].(int64); ok {
+			a.mains[user] = &v
+		} else {
+			a.mains[user] = nil
+		}
+	}
+	return a, nil
+}
+
+// write applies the memberships and main departments in a handful of
+// statements: one insert, one delete, one update per owner flag, one for
+// the main departments.
+func (a *memberApply) write(ctx context.Context, tx bun.IDB, s *deptSchema) error {
+	if len(a.adds) > 0 {
+		// Named columns: bun on SQLite otherwise leaves out a column with a
+		// default when the first row's value is zero (isOwner false), for
+		// every row.
+		cols := append([]string{"userId", "departmentId", "isOwner"}, hookColumns(ctx, a.adds[0], true)...)
+		if _, err := tx.NewInsert().Model(&a.adds).Column(cols...).Returning("NULL").Exec(ctx); err != nil {
+			return fmt.Errorf("users: sync departments: adding %d memberships: %w", len(a.adds), err)
+		}
+	}
+	if len(a.removes) > 0 {
+		if _, err := tx.NewDelete().TableExpr("?", bun.Ident("departmentsUsers")).
+			Where("(?, ?) IN (VALUES ?)", bun.Ident("userId"), bun.Ident("departmentId"), bun.List(a.removes)).Exec(ctx); err != nil {
+			return fmt.Errorf("users: sync departments: removing %d memberships: %w", len(a.removes), err)
+		}
+	}
+	for _, owner := range []bool{false, true} {
+		pairs := a.owners[owner]
+		if len(pairs) == 0 {
+			continue
+		}
+		if _, err := tx.NewUpdate().TableExpr("?", bun.Ident("departmentsUsers")).
+			Set("? = ?", bun.Ident("isOwner"), owner).
+			Set("? = ?", bun.Ident("updatedAt"), time.Now().UTC()).
+			Where("(?, ?) IN (VALUES ?)", bun.Ident("userId"), bun.Ident("departmentId"), bun.List(pairs)).Exec(ctx); err != nil {
+			return fmt.Errorf("users: sync departments: updating %d owner flags: %w", len(pairs), err)
+		}
+	}
+	return setKeyColumn(ctx, tx, s.users, "mainDepartmentId", a.mains)
+}
+
+// deletedUserLinks drops the "departments" links of deleted records whose
+// user is gone (the users resource removed it with its memberships). A
+// root user the users resource kept keeps its memberships and links.
+func deletedUserLinks(ctx context.Context, tx bun.IDB, s *deptSchema, b *datasync.Batch) ([]datasync.LinkChange, error) {
+	var check []int64
+	for i := range b.Records {
+		rec := &b.Records[i]
+		if l, ok := usersLink(rec); ok && rec.MetaData.IsDeleted() && len(rec.LinksTo(departmentsResource)) > 0 {
+			if pk, ok := parsePK(l.ResourcePk); ok {
+				check = append(check, pk)
+			}
+		}
+	}
+	_, exists, err := loadMainDepartments(ctx, tx, s, check)
+	if err != nil {
+		return nil, err
+	}
+	var out []datasync.LinkChange
+	for i := range b.Records {
+		rec := &b.Records[i]
+		if !rec.MetaData.IsDeleted() {
+			continue
+		}
+		if l, ok := usersLink(rec); ok {
+			if pk, _ := parsePK(l.ResourcePk); exists[pk] {
+				continue
+			}
+		}
+		for _, pk := range rec.LinksTo(departmentsResource) {
+			out = append(out, datasync.LinkChange{UID: rec.SourceUk, ResourcePk: pk, IsDeleted: true})
+		}
+	}
+	return out, nil
+}
+
+// workCache hands the memberWork of a plan from PlanBatch to ApplyBatch.
+// Entries are keyed weakly by the plan and dropped with it, so a run that
+// stops between the two leaves nothing behind.
+type workCache struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[datasync.ResourcePlan]]*memberWork
+}
+
+func (c *workCache) put(plan *datasync.ResourcePlan, w *memberWork) {
+	key := weak.Make(plan)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[weak.Pointer[datasync.ResourcePlan]]*memberWork{}
+	}
+	c.m[key] = w
+	c.mu.Unlock()
+	runtime.AddCleanup(plan, c.forget, key)
+}
+
+func (c *workCache) take(plan *datasync.ResourcePlan) *memberWork {
+	key := weak.Make(plan)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := c.m[key]
+	delete(c.m, key)
+	return w
+}
+
+func (c *workCache) forget(key weak.Pointer[datasync.ResourcePlan]) {
+	c.mu.Lock()
+	delete(c.m, key)
+	c.mu.Unlock()
+}

@@ -1,0 +1,943 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/feature"
+	"github.com/uptrace/bun/schema"
+
+	"github.com/gatehouse-dev/gatehouse/datasync"
+)
+
+// usersSyncOmit are the record keys the users resource strips silently:
+// NocoBase's (C.8) and, beyond them, what the server or the departments
+// resource owns (enabled, mainDepartmentId, passwordChangeTz).
+var usersSyncOmit = []string{
+	"id", "uid", "createdAt", "updatedAt", "appLang", "resetToken", "systemSettings", "password", "sort",
+	"createdById", "updatedById", "isDeleted", "departments",
+	"enabled", "mainDepartmentId", "passwordChangeTz",
+}
+
+// usersResource is the resource's name: its links' "resource" column.
+const usersResource = "users"
+
+// Reasons the users resource gives in its plans.
+const (
+	reasonUserVanished = "the linked user no longer exists"
+	reasonRootKept     = "a root user is never deleted"
+	reasonAlreadyGone  = "already gone"
+	reasonAdopts       = "adopts the existing user with the same "
+)
+
+// errNoDryRun is a dry-run chunk whose run the resource does not know: it
+// was not prepared, or was forgotten (its context ended, or it ran for
+// longer than dryRunMaxAge).
+var errNoDryRun = errors.New("users: sync: this dry run's earlier chunks are unknown; plan again")
+
+// UsersSyncResource is the datasync resource "users", NocoBase's
+// UserDataSyncResource done set-based: it creates, updates and deletes
+// users from "user" records, a chunk at a time, in a few statements per
+// chunk.
+//
+// Every column of the user model is written from the record key of the
+// same name (a host's extended model's custom columns too), except the
+// system fields: id, uid, createdAt, updatedAt, appLang, resetToken,
+// systemSettings, password, sort, createdById, updatedById, isDeleted and
+// departments, as in NocoBase, and enabled, mainDepartmentId and
+// passwordChangeTz, which the server and the departments resource own.
+// The plan lists other keys in Ignored. A value of the wrong type fails
+// its record.
+//
+// A record seen for the first time creates a user; with the matchKey
+// "email", "phone" or "username" it adopts the existing user with the
+// same value instead, unless a sync record (of any source) is already
+// linked to that user: one user never belongs to two source records. A
+// linked record updates the changed fields of its user, or re-creates the
+// user if it was deleted meanwhile. A username, email or phone (or other
+// unique column) that another user has, or that an earlier record of the
+// run takes, fails the record; the message names the uid and the field,
+// never the value.
+//
+// "isDeleted": true deletes a linked user with its memberships and roles,
+// unless it has the root role, and removes the link so that a record sent
+// again does not bring the user back. Unlike NocoBase, an isDeleted record
+// that is not linked does nothing: it neither creates a user nor deletes
+// one it would match by email, since the source cannot prove it owns it.
+type UsersSyncResource struct {
+	model any
+	dry   dryRuns
+}
+
+var (
+	_ datasync.BatchResource = (*UsersSyncResource)(nil)
+	_ datasync.Preparer      = (*UsersSyncResource)(nil)
+)
+
+// NewUsersSyncResource returns the users resource for the user model of
+// opts (User by default).
+func NewUsersSyncResource(opts Options) *UsersSyncResource {
+	model := opts.UserModel
+	if model == nil {
+		model = (*User)(nil)
+	}
+	return &UsersSyncResource{model: model}
+}
+
+// Name is "users".
+func (r *UsersSyncResource) Name() string { return usersResource }
+
+// Accepts is [user].
+func (r *UsersSyncResource) Accepts() []datasync.DataType {
+	return []datasync.DataType{datasync.DataTypeUser}
+}
+
+// checkMatchKey refuses a matchKey the resource cannot match users by.
+func checkMatchKey(matchKey string) error {
+	switch matchKey {
+	case "", "uid", "email", "phone", "username":
+		return nil
+	}
+	return &datasync.DataError{Message: fmt.Sprintf("matchKey %s is not supported: use uid, email, phone or username", matchKey)}
+}
+
+// Prepare checks the matchKey before anything is planned and, for a dry
+// run, starts the record of what its chunks would write, so that each
+// chunk is planned as the real run will plan it.
+func (r *UsersSyncResource) Prepare(ctx context.Context, _ bun.IDB, data *datasync.UserData, batch *datasync.Batch) error {
+	if err := checkMatchKey(data.MatchKey); err != nil {
+		return err
+	}
+	if batch.DryRun && len(data.Records) > 0 {
+		r.dry.start(ctx, data)
+	}
+	return nil
+}
+
+// PlanBatch plans the chunk: the users to create, update (with the changed
+// fields), delete or keep, and the records that fail. It reads the
+// chunk's users, the users holding the chunk's unique values, their links
+// and root roles in at most five queries.
+func (r *UsersSyncResource) PlanBatch(ctx context.Context, db bun.IDB, batch *datasync.Batch) (*datasync.ResourcePlan, error) {
+	if err := checkMatchKey(batch.MatchKey); err != nil {
+		return nil, err
+	}
+	plan := &datasync.ResourcePlan{Resource: usersResource}
+	if len(batch.Records) == 0 {
+		return plan, nil
+	}
+	p := &userPlanner{
+		f: newSyncFields(db, r.model, usersSyncOmit...), db: db, batch: batch, plan: plan,
+		start: batch.Records[0].Index, matchCol: -1, ignored: map[string]bool{},
+	}
+	if batch.MatchKey != "" && batch.MatchKey != "uid" {
+		p.matchCol = slices.IndexFunc(p.f.unique, func(fl *schema.Field) bool { return fl.Name == batch.MatchKey })
+		if p.matchCol < 0 {
+			return nil, &datasync.DataError{Message: fmt.Sprintf("matchKey %s is not a unique column of the user model", batch.MatchKey)}
+		}
+	}
+	if !batch.DryRun {
+		// The run's earlier chunks are in the database already.
+		p.claims = newUserClaims()
+		return plan, p.run(ctx)
+	}
+	run, err := r.dry.take(batch)
+	if err != nil {
+		return nil, err
+	}
+	p.claims = run.claims
+	err = p.run(ctx)
+	r.dry.release(run, batch, err == nil)
+	if err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// userPlanner plans one chunk.
+type userPlanner struct {
+	f      *syncFields
+	db     bun.IDB
+	batch  *datasync.Batch
+	plan   *datasync.ResourcePlan
+	claims *userClaims
+	// start is the chunk's first record index: claims made while planning
+	// it are tagged with it.
+	start int
+	// matchCol is the matchKey's index in f.unique; -1 when unlinked
+	// records always create.
+	matchCol int
+
+	recs     []userRecord
+	exists   map[int64]bool          // linked users the chunk only needs to know exist
+	rows     map[int64]reflect.Value // users read in full: linked ones, and holders of the chunk's unique values
+	holders  map[claimKey]int64      // unique value → the user holding it in the database
+	linked   map[int64]bool          // holders of matchKey values that a sync record links to
+	roots    map[int64]bool          // users to delete that have the root role
+	deleting map[int64]bool          // users the chunk deletes (first, before it writes anything else)
+	ignored  map[string]bool
+}
+
+// userRecord is a chunk record as the planner sees it.
+type userRecord struct {
+	rec *datasync.BatchRecord
+	// linkPK is the primary key of the record's first link from before the
+	// run ("" when not linked); pk is it as a number (0 when it is not
+	// one, which no user has).
+	linkPK  string
+	pk      int64
+	deleted bool // "isDeleted": true
+	vals    map[string]any
+	err     error // values that do not fit their columns
+}
+
+func (ur *userRecord) uid() string  { return ur.rec.SourceUk }
+func (ur *userRecord) linked() bool { return ur.linkPK != "" }
+
+// firstLink is the primary key of the record's first link to a user from
+// before the run ("" for none). A link made during the run, or a dry run's
+// planned one, does not count: the record is not linked yet.
+func firstLink(rec *datasync.BatchRecord) string {
+	for _, l := range rec.Resources {
+		if l.Resource == usersResource && !l.New {
+			return l.ResourcePk
+		}
+	}
+	return ""
+}
+
+func (p *userPlanner) run(ctx context.Context) error {
+	p.recs = make([]userRecord, len(p.batch.Records))
+	for i := range p.batch.Records {
+		ur := &p.recs[i]
+		ur.rec = &p.batch.Records[i]
+		ur.linkPK = firstLink(ur.rec)
+		ur.deleted = ur.rec.MetaData.IsDeleted()
+		if pk, err := strconv.ParseInt(ur.linkPK, 10, 64); err == nil && pk > 0 {
+			ur.pk = pk
+		}
+	}
+	if err := p.load(ctx); err != nil {
+		return err
+	}
+	p.markDeletes()
+	for i := range p.recs {
+		p.planRecord(&p.recs[i])
+	}
+	for pk := range p.deleting {
+		p.claims.gone[pk] = true
+	}
+	for key := range p.ignored {
+		p.plan.Ignored = append(p.plan.Ignored, key)
+	}
+	slices.Sort(p.plan.Ignored)
+	return nil
+}
+
+// skipped reports whether the record is left alone without reading its
+// user's columns: its content is unchanged since the last sync and its
+// user still exists.
+func (p *userPlanner) skipped(ur *userRecord) bool {
+	return ur.rec.Unchanged && p.exists[ur.pk]
+}
+
+// writes reports whether the record creates or updates a user.
+func (p *userPlanner) writes(ur *userRecord) bool {
+	return !p.skipped(ur) && !ur.deleted
+}
+
+// convert converts the record's values.
+func (p *userPlanner) convert(ur *userRecord) {
+	vals, ignored, err := p.f.convert(ur.rec.MetaData)
+	ur.vals, ur.err = vals, err
+	for _, key := range ignored {
+		p.ignored[key] = true
+	}
+}
+
+// load reads, in bulk, what the chunk's plan depends on.
+func (p *userPlanner) load(ctx context.Context) error {
+	var present, full []int64
+	for i := range p.recs {
+		ur := &p.recs[i]
+		switch {
+		case ur.pk == 0:
+		case ur.rec.Unchanged || ur.deleted:
+			present = append(present, ur.pk)
+		default:
+			full = append(full, ur.pk)
+		}
+	}
+	if err := p.loadExisting(ctx, present); err != nil {
+		return err
+	}
+	for i := range p.recs {
+		if ur := &p.recs[i]; p.writes(ur) {
+			p.convert(ur)
+		}
+	}
+	p.rows = map[int64]reflect.Value{}
+	if len(full) > 0 {
+		err := p.loadRows(ctx, func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("?TableAlias.? IN (?)", bun.Ident(p.f.pk.Name), bun.List(full))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := p.loadHolders(ctx); err != nil {
+		return err
+	}
+	if err := p.loadLinked(ctx); err != nil {
+		return err
+	}
+	return p.loadRoots(ctx)
+}
+
+// loadExisting learns which of pks are users, reading only their keys.
+func (p *userPlanner) loadExisting(ctx context.Context, pks []int64) error {
+	p.exists = map[int64]bool{}
+	if len(pks) == 0 {
+		return nil
+	}
+	var ids []int64
+	err := p.db.NewSelect().Model(p.f.table.ZeroIface).Column(p.f.pk.Name).
+		Where("?TableAlias.? IN (?)", bun.Ident(p.f.pk.Name), bun.List(pks)).Scan(ctx, &ids)
+	if err != nil {
+		return fmt.Errorf("users: sync: look up linked users: %w", err)
+	}
+	for _, id := range ids {
+		if !p.claims.gone[id] {
+			p.exists[id] = true
+		}
+	}
+	return nil
+}
+
+// loadRows reads users (their key and writable columns) into p.rows.
+func (p *userPlanner) loadRows(ctx context.Context, where func(*bun.SelectQuery) *bun.SelectQuery) error {
+	models := p.f.newModels(0)
+	err := where(p.db.NewSelect().Model(models.Interface()).Column(p.f.columns...)).Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("users: sync: read users: %w", err)
+	}
+	rows := models.Elem()
+	for i := range rows.Len() {
+		v := rows.Index(i).Elem()
+		p.rows[p.f.pkOf(v)] = v
+	}
+	return nil
+}
+
+// loadHolders reads the users that hold the unique values the chunk's
+// records would write, in one query.
+func (p *userPlanner) loadHolders(ctx context.Context) error {
+	p.holders = map[claimKey]int64{}
+	lists := p.uniqueValues()
+	if len(lists) == 0 {
+		return nil
+	}
+	err := p.loadRows(ctx, func(q *bun.SelectQuery) *bun.SelectQuery {
+		for col, list := range lists {
+			q = q.WhereOr("?TableAlias.? IN (?)", bun.Ident(p.f.unique[col].Name), bun.List(list))
+		}
+		return q
+	})
+	if err != nil {
+		return err
+	}
+	for pk, v := range p.rows {
+		for col, fl := range p.f.unique {
+			if key, ok := valueKey(fl, current(fl, v)); ok {
+				p.holders[claimKey{col, key}] = pk
+			}
+		}
+	}
+	return nil
+}
+
+// uniqueValues lists, per unique column, the distinct values the chunk's
+// records would write to another user than the one that has them.
+func (p *userPlanner) uniqueValues() map[int][]any {
+	lists := map[int][]any{}
+	seen := map[claimKey]bool{}
+	for i := range p.recs {
+		ur := &p.recs[i]
+		if !p.writes(ur) || ur.err != nil {
+			continue
+		}
+		row, hasRow := p.rows[ur.pk]
+		for col, fl := range p.f.unique {
+			v, ok := ur.vals[fl.Name]
+			if !ok || hasRow && sameValue(fl, current(fl, row), v) {
+				continue // a user's own value needs no check
+			}
+			key, notNull := valueKey(fl, v)
+			if ck := (claimKey{col, key}); notNull && !seen[ck] {
+				seen[ck] = true
+				lists[col] = append(lists[col], v)
+			}
+		}
+	}
+	return lists
+}
+
+// loadLinked learns which users holding the chunk's matchKey values a
+// sync record (of any source) links to: those cannot be adopted.
+func (p *userPlanner) loadLinked(ctx context.Context) error {
+	p.linked = map[int64]bool{}
+	if p.matchCol < 0 {
+		return nil
+	}
+	var pks []string
+	fl := p.f.unique[p.matchCol]
+	for i := range p.recs {
+		ur := &p.recs[i]
+		if ur.linked() || !p.writes(ur) || ur.err != nil {
+			continue
+		}
+		key, ok := valueKey(fl, ur.vals[fl.Name])
+		if pk, held := p.holders[claimKey{p.matchCol, key}]; ok && held {
+			pks = append(pks, strconv.FormatInt(pk, 10))
+		}
+	}
+	if len(pks) == 0 {
+		return nil
+	}
+	var linked []string
+	err := p.db.NewSelect().Model((*datasync.SyncRecordResource)(nil)).Column("resourcePk").
+		Where("?TableAlias.? = ?", bun.Ident("resource"), usersResource).
+		Where("?TableAlias.? IN (?)", bun.Ident("resourcePk"), bun.List(pks)).Scan(ctx, &linked)
+	if err != nil {
+		return fmt.Errorf("users: sync: look up the links of users to adopt: %w", err)
+	}
+	for _, s := range linked {
+		if pk, err := strconv.ParseInt(s, 10, 64); err == nil {
+			p.linked[pk] = true
+		}
+	}
+	return nil
+}
+
+// loadRoots learns which users the chunk would delete have the root role.
+func (p *userPlanner) loadRoots(ctx context.Context) error {
+	p.roots = map[int64]bool{}
+	var pks []int64
+	for i := range p.recs {
+		ur := &p.recs[i]
+		if ur.deleted && !ur.rec.Unchanged && p.exists[ur.pk] {
+			pks = append(pks, ur.pk)
+		}
+	}
+	if len(pks) == 0 {
+		return nil
+	}
+	var roots []int64
+	err := p.db.NewSelect().Model((*RoleUser)(nil)).Column("userId").
+		Where("?TableAlias.? = ?", bun.Ident("roleName"), RootRole).
+		Where("?TableAlias.? IN (?)", bun.Ident("userId"), bun.List(pks)).Scan(ctx, &roots)
+	if err != nil {
+		return fmt.Errorf("users: sync: look up root users: %w", err)
+	}
+	for _, pk := range roots {
+		p.roots[pk] = true
+	}
+	return nil
+}
+
+// markDeletes finds the users the chunk deletes. They go first when the
+// chunk is applied, so their unique values are free for the chunk's
+// other records, and a record cannot adopt one of them.
+func (p *userPlanner) markDeletes() {
+	p.deleting = map[int64]bool{}
+	for i := range p.recs {
+		ur := &p.recs[i]
+		if p.deletes(ur) {
+			p.deleting[ur.pk] = true
+		}
+	}
+}
+
+// deletes reports whether the record deletes its user.
+func (p *userPlanner) deletes(ur *userRecord) bool {
+	return ur.deleted && !p.skipped(ur) && p.exists[ur.pk] && !p.roots[ur.pk]
+}
+
+func (p *userPlanner) planRecord(ur *userRecord) {
+	switch {
+	case p.skipped(ur):
+		p.plan.Unchanged++
+	case ur.deleted:
+		p.planDelete(ur)
+	case ur.err != nil:
+		p.fail(ur, ur.err.Error())
+	case ur.linked():
+		if row, ok := p.rows[ur.pk]; ok && !p.claims.gone[ur.pk] {
+			p.planUpdate(ur, ur.pk, row, "")
+		} else {
+			p.planCreate(ur, reasonUserVanished)
+		}
+	default:
+		p.planUnlinked(ur)
+	}
+}
+
+func (p *userPlanner) fail(ur *userRecord, msg string) {
+	p.plan.Failures = append(p.plan.Failures, datasync.FailedRecord{
+		Record: ur.rec.MetaData, Message: fmt.Sprintf("uid %q: %s", ur.uid(), msg),
+	})
+}
+
+// planDelete plans an isDeleted record: NocoBase's updateUser with
+// isDeleted, for linked records only.
+func (p *userPlanner) planDelete(ur *userRecord) {
+	switch {
+	case !ur.linked():
+		p.plan.Unchanged++
+	case !p.exists[ur.pk]:
+		p.plan.Deletes = append(p.plan.Deletes, datasync.RecordChange{UID: ur.uid(), PK: ur.linkPK, Reason: reasonAlreadyGone})
+	case p.roots[ur.pk]:
+		p.plan.Kept = append(p.plan.Kept, datasync.RecordChange{UID: ur.uid(), PK: ur.linkPK, Reason: reasonRootKept})
+	default:
+		p.plan.Deletes = append(p.plan.Deletes, datasync.RecordChange{UID: ur.uid(), PK: ur.linkPK})
+	}
+}
+
+// planUpdate plans writing the record's changed values to the user pk
+// (row) and reports whether it did (rather than fail the record). reason
+// is set when the record adopts the user: the update is then planned even
+// with nothing to change, since the link is written.
+func (p *userPlanner) planUpdate(ur *userRecord, pk int64, row reflect.Value, reason string) bool {
+	changed, previous := p.f.changed(row, ur.vals)
+	if field, clash := p.clash(pk, changed, false); clash {
+		p.fail(ur, fmt.Sprintf("field %q is already used by another user", field))
+		return false
+	}
+	if len(changed) == 0 && reason == "" {
+		p.plan.Unchanged++
+		return true
+	}
+	p.plan.Updates = append(p.plan.Updates, datasync.RecordChange{
+		UID: ur.uid(), PK: strconv.FormatInt(pk, 10), Values: changed, Previous: previous, Reason: reason,
+	})
+	p.claims.claim(p.f, pk, changed, p.start)
+	return true
+}
+
+// planCreate plans a new user with the record's values.
+func (p *userPlanner) planCreate(ur *userRecord, reason string) {
+	if field, clash := p.clash(0, ur.vals, true); clash {
+		p.fail(ur, fmt.Sprintf("field %q is already used by another user", field))
+		return
+	}
+	p.plan.Creates = append(p.plan.Creates, datasync.RecordChange{UID: ur.uid(), Values: ur.vals, Reason: reason})
+	p.claims.claim(p.f, 0, ur.vals, p.start)
+}
+
+// planUnlinked plans a record seen for the first time (or whose user the
+// run has not linked yet): adopt the user with its matchKey value, if
+// there is one nobody synced, else create one.
+func (p *userPlanner) planUnlinked(ur *userRecord) {
+	if p.matchCol < 0 {
+		p.planCreate(ur, "")
+		return
+	}
+	fl := p.f.unique[p.matchCol]
+	key, ok := valueKey(fl, ur.vals[fl.Name])
+	if !ok {
+		p.planCreate(ur, "")
+		return
+	}
+	pk, inRun, found := p.holder(claimKey{p.matchCol, key}, true)
+	switch {
+	case !found:
+		p.planCreate(ur, "")
+	case inRun || p.linked[pk] || p.claims.adopted[pk]:
+		p.fail(ur, fmt.Sprintf("the user with the same %s is already synced from another record", fl.Name))
+	default:
+		if p.planUpdate(ur, pk, p.rows[pk], reasonAdopts+fl.Name) {
+			p.claims.adopted[pk] = true
+		}
+	}
+}
+
+// clash reports the first unique column whose value in vals another user
+// than pk (0: a user to create) has.
+func (p *userPlanner) clash(pk int64, vals map[string]any, create bool) (string, bool) {
+	for col, fl := range p.f.unique {
+		v, ok := vals[fl.Name]
+		if !ok {
+			continue
+		}
+		key, ok := valueKey(fl, v)
+		if !ok {
+			continue
+		}
+		if holder, _, found := p.holder(claimKey{col, key}, create); found && (holder == 0 || holder != pk) {
+			return fl.Name, true
+		}
+	}
+	return "", false
+}
+
+// holder finds the user that has a unique value at this point of the run:
+// one that an earlier record of the run gave it (inRun; 0 for a user the
+// run creates), else the one the database holds it in, unless the run
+// deletes that user or changed the value. A value an update of this
+// chunk frees is free only for a create: the chunk's updates run as one
+// statement, which must not take a value another row still has.
+func (p *userPlanner) holder(ck claimKey, create bool) (pk int64, inRun, found bool) {
+	if pk, ok := p.claims.held[ck]; ok {
+		return pk, true, true
+	}
+	pk, ok := p.holders[ck]
+	if !ok || p.deleting[pk] || p.claims.gone[pk] {
+		return 0, false, false
+	}
+	if at, ok := p.claims.released[releaseKey{ck.col, pk}]; ok && (at != p.start || create) {
+		return 0, false, false
+	}
+	return pk, false, true
+}
+
+// claimKey is a value of a unique column (its index in syncFields.unique).
+type claimKey struct {
+	col int
+	key string
+}
+
+// releaseKey is a user's stored value of a unique column.
+type releaseKey struct {
+	col int
+	pk  int64
+}
+
+// userClaims is what a run's planned writes change about who holds which
+// unique value: within a chunk, and for a dry run across its chunks (a
+// real run's earlier chunks are in the database already).
+type userClaims struct {
+	held map[claimKey]int64 // value → the user it was given (0: one the run creates)
+	// released are users whose stored value of a column was changed, with
+	// the first record index of the chunk that changed it.
+	released map[releaseKey]int
+	gone     map[int64]bool // users deleted
+	adopted  map[int64]bool // users adopted: linked now
+}
+
+func newUserClaims() *userClaims {
+	return &userClaims{
+		held: map[claimKey]int64{}, released: map[releaseKey]int{},
+		gone: map[int64]bool{}, adopted: map[int64]bool{},
+	}
+}
+
+// claim records that user pk (0: a new one) gets the unique values in
+// vals, in the chunk starting at start.
+func (c *userClaims) claim(f *syncFields, pk int64, vals map[string]any, start int) {
+	for col, fl := range f.unique {
+		v, ok := vals[fl.Name]
+		if !ok {
+			continue
+		}
+		if pk != 0 {
+			c.released[releaseKey{col, pk}] = start
+		}
+		if key, ok := valueKey(fl, v); ok {
+			c.held[claimKey{col, key}] = pk
+		}
+	}
+}
+
+// dryRunMaxAge bounds how long a dry run's claims are kept when it never
+// plans its last chunk (a later resource failed it) and its context does
+// not end.
+const dryRunMaxAge = time.Hour
+
+// dryRuns are the dry runs in progress. Each chunk of a dry run must be
+// planned as the real run will plan it, after the earlier chunks were
+// written; the claims stand in for those writes.
+type dryRuns struct {
+	mu   sync.Mutex
+	runs []*dryRun
+}
+
+type dryRun struct {
+	data   *datasync.UserData
+	next   int  // the first record index of the chunk expected next
+	busy   bool // a chunk is being planned
+	began  time.Time
+	claims *userClaims
+	stop   func() bool // stops the clean-up at the end of the context
+}
+
+// start registers a dry run of data.
+func (d *dryRuns) start(ctx context.Context, data *datasync.UserData) {
+	run := &dryRun{data: data, began: time.Now(), claims: newUserClaims()}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.runs = slices.DeleteFunc(d.runs, func(r *dryRun) bool { return time.Since(r.began) > dryRunMaxAge })
+	d.runs = append(d.runs, run)
+	run.stop = context.AfterFunc(ctx, func() { d.remove(run) })
+}
+
+func (d *dryRuns) remove(run *dryRun) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.runs = slices.DeleteFunc(d.runs, func(r *dryRun) bool { return r == run })
+}
+
+// take finds the dry run the batch belongs to: the one that expects its
+// first record next, and holds that very record. (Two dry runs of the
+// same records at once plan alike, so either may take either's claims.)
+func (d *dryRuns) take(batch *datasync.Batch) (*dryRun, error) {
+	first := &batch.Records[0]
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, run := range d.runs {
+		if !run.busy && run.next == first.Index && first.Index < len(run.data.Records) &&
+			sameMap(run.data.Records[first.Index], first.MetaData) {
+			run.busy = true
+			return run, nil
+		}
+	}
+	return nil, errNoDryRun
+}
+
+// release hands the run back after its chunk was planned, forgetting it
+// after its last chunk or a failed one.
+func (d *dryRuns) release(run *dryRun, batch *datasync.Batch, ok bool) {
+	d.mu.Lock()
+	run.busy = false
+	run.next = batch.Records[0].Index + len(batch.Records)
+	done := !ok || run.next >= len(run.data.Records)
+	d.mu.Unlock()
+	if done {
+		run.stop()
+		d.remove(run)
+	}
+}
+
+// sameMap reports whether a and b are the same map (not merely equal).
+func sameMap(a, b datasync.Record) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// ApplyBatch writes the plan: the deletes (with the users' memberships and
+// roles), then the updates as one bulk UPDATE per set of changed columns,
+// then the creates as one bulk INSERT. It returns the links to add and
+// remove: the created and adopted users, the deleted ones, and the links
+// of users that had vanished.
+func (r *UsersSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, batch *datasync.Batch, plan *datasync.ResourcePlan) ([]datasync.LinkChange, error) {
+	f := newSyncFields(tx, r.model, usersSyncOmit...)
+	records := make(map[string]*datasync.BatchRecord, len(batch.Records))
+	for i := range batch.Records {
+		records[batch.Records[i].SourceUk] = &batch.Records[i]
+	}
+	var changes []datasync.LinkChange
+	deleted, err := deleteSyncedUsers(ctx, tx, f, plan.Deletes)
+	if err != nil {
+		return nil, err
+	}
+	changes = append(changes, deleted...)
+	if err := updateSyncedUsers(ctx, tx, f, plan.Updates); err != nil {
+		return nil, err
+	}
+	for _, ch := range plan.Updates {
+		if rec := records[ch.UID]; rec == nil || firstLink(rec) != ch.PK {
+			changes = append(changes, datasync.LinkChange{UID: ch.UID, ResourcePk: ch.PK}) // adopted
+		}
+	}
+	created, err := createSyncedUsers(ctx, tx, f, plan.Creates)
+	if err != nil {
+		return nil, err
+	}
+	for i, ch := range plan.Creates {
+		if rec := records[ch.UID]; rec != nil && firstLink(rec) != "" {
+			changes = append(changes, datasync.LinkChange{UID: ch.UID, ResourcePk: firstLink(rec), IsDeleted: true})
+		}
+		changes = append(changes, datasync.LinkChange{UID: ch.UID, ResourcePk: created[i]})
+	}
+	return changes, nil
+}
+
+// deleteSyncedUsers deletes the users of the planned deletes with their
+// memberships and roles, and returns the links to remove (those of users
+// already gone too).
+func deleteSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, deletes []datasync.RecordChange) ([]datasync.LinkChange, error) {
+	changes := make([]datasync.LinkChange, 0, len(deletes))
+	var pks []int64
+	for _, ch := range deletes {
+		changes = append(changes, datasync.LinkChange{UID: ch.UID, ResourcePk: ch.PK, IsDeleted: true})
+		if ch.Reason == reasonAlreadyGone {
+			continue
+		}
+		pk, err := strconv.ParseInt(ch.PK, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("users: sync: delete uid %q: primary key %q: %w", ch.UID, ch.PK, err)
+		}
+		pks = append(pks, pk)
+	}
+	if len(pks) == 0 {
+		return changes, nil
+	}
+	for _, q := range []*bun.DeleteQuery{
+		tx.NewDelete().Model((*DepartmentUser)(nil)).Where("?TableAlias.? IN (?)", bun.Ident("userId"), bun.List(pks)),
+		tx.NewDelete().Model((*RoleUser)(nil)).Where("?TableAlias.? IN (?)", bun.Ident("userId"), bun.List(pks)),
+		tx.NewDelete().Model(f.table.ZeroIface).Where("?TableAlias.? IN (?)", bun.Ident(f.pk.Name), bun.List(pks)),
+	} {
+		if _, err := q.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("users: sync: delete %d users: %w", len(pks), err)
+		}
+	}
+	return changes, nil
+}
+
+// hookColumner is a model whose write hook fills columns (User's
+// timestamps and audit columns): a bulk update names them too.
+type hookColumner interface {
+	HookColumns(ctx context.Context, insert bool) []string
+}
+
+// updateSyncedUsers writes the planned updates, one bulk UPDATE per set of
+// changed columns.
+func updateSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, updates []datasync.RecordChange) error {
+	groups := map[string][]datasync.RecordChange{}
+	var order []string
+	for _, ch := range updates {
+		if len(ch.Values) == 0 {
+			continue // an adoption with nothing to change: only the link is written
+		}
+		cols := slices.Sorted(maps.Keys(ch.Values))
+		key := strings.Join(cols, ",")
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], ch)
+	}
+	for _, key := range order {
+		if err := updateGroup(ctx, tx, f, strings.Split(key, ","), groups[key]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateGroup writes updates that change the same columns in one bulk
+// UPDATE … FROM (VALUES …), with the columns the model's hook fills
+// (updatedAt, and updatedById for a signed-in user).
+func updateGroup(ctx context.Context, tx bun.IDB, f *syncFields, cols []string, updates []datasync.RecordChange) error {
+	models := f.newModels(len(updates))
+	for i, ch := range updates {
+		pk, err := strconv.ParseInt(ch.PK, 10, 64)
+		if err != nil {
+			return fmt.Errorf("users: sync: update uid %q: primary key %q: %w", ch.UID, ch.PK, err)
+		}
+		v := models.Elem().Index(i).Elem()
+		f.setPK(v, pk)
+		f.set(v, ch.Values)
+	}
+	if h, ok := models.Elem().Index(0).Interface().(hookColumner); ok {
+		cols = append(cols, h.HookColumns(ctx, false)...)
+	}
+	// Bulk() would put every column in the VALUES list: name only those
+	// written, which halves the statement SQLite has to parse.
+	values := tx.NewValues(models.Interface()).Column(append([]string{f.pk.Name}, cols...)...)
+	q := tx.NewUpdate().With("_data", values).Model(models.Interface()).TableExpr("_data").
+		Where("?TableAlias.? = _data.?", bun.Ident(f.pk.Name), bun.Ident(f.pk.Name))
+	for _, col := range cols {
+		q = q.Set("? = _data.?", bun.Ident(col), bun.Ident(col))
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("users: sync: update %d users (%s): %w", len(updates), strings.Join(cols, ", "), err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n != int64(len(updates)) {
+		return fmt.Errorf("users: sync: updated %d users of %d: the directory changed during the run", n, len(updates))
+	}
+	return nil
+}
+
+// createSyncedUsers inserts the planned creates and returns their primary
+// keys, in order: one INSERT, or one per set of defaulted columns (below).
+func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates []datasync.RecordChange) ([]string, error) {
+	if len(creates) == 0 {
+		return nil, nil
+	}
+	models := f.newModels(len(creates)).Elem()
+	for i, ch := range creates {
+		f.set(models.Index(i).Elem(), ch.Values)
+	}
+	for _, group := range defaultGroups(tx, f, models) {
+		part := reflect.MakeSlice(models.Type(), len(group), len(group))
+		for j, i := range group {
+			part.Index(j).Set(models.Index(i))
+		}
+		p := reflect.New(part.Type())
+		p.Elem().Set(part)
+		if _, err := tx.NewInsert().Model(p.Interface()).Returning("?", bun.Ident(f.pk.Name)).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("users: sync: create %d users: %w", len(group), err)
+		}
+	}
+	pks := make([]string, len(creates))
+	for i := range creates {
+		pk := f.pkOf(models.Index(i).Elem())
+		if pk == 0 {
+			return nil, fmt.Errorf("users: sync: the insert returned no key for uid %q", creates[i].UID)
+		}
+		pks[i] = strconv.FormatInt(pk, 10)
+	}
+	return pks, nil
+}
+
+// defaultGroups splits the models to insert (indexes into models) by
+// which of their NOT NULL columns with a default they leave zero. Without
+// a DEFAULT placeholder (SQLite) bun leaves such a column out of a bulk
+// insert when the first row leaves it zero, which would drop the other
+// rows' values; within a group every row agrees. Where the dialect has
+// the placeholder, all rows go in one group.
+func defaultGroups(tx bun.IDB, f *syncFields, models reflect.Value) [][]int {
+	all := make([]int, models.Len())
+	for i := range all {
+		all[i] = i
+	}
+	if tx.Dialect().Features().Has(feature.DefaultPlaceholder) {
+		return [][]int{all}
+	}
+	var groups [][]int
+	byKey := map[string]int{}
+	key := make([]byte, 0, len(f.table.Fields))
+	for _, i := range all {
+		v := models.Index(i).Elem()
+		key = key[:0]
+		for _, fl := range f.table.Fields {
+			if fl.NotNull && !fl.AutoIncrement {
+				defaulted := fl.IsPtr && fl.HasNilValue(v) || fl.HasZeroValue(v) && (fl.NullZero || fl.SQLDefault != "")
+				key = append(key, "01"[boolIndex(defaulted)])
+			}
+		}
+		g, ok := byKey[string(key)]
+		if !ok {
+			g = len(groups)
+			byKey[string(key)] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
