@@ -164,10 +164,12 @@ func (w *writeCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 // is unchanged, so nothing may be written.
 func BenchmarkResyncUnchanged(b *testing.B) {
 	db := benchSQLite(b)
-	m := newBenchManager(b, db, nil)
-	pushBoth(b, m)
+	pushBoth(b, newBenchManager(b, db, nil))
 	counter := &writeCounter{}
-	db.AddQueryHook(counter)
+	m := datasync.NewManager(db.WithQueryHook(counter), datasync.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err := users.RegisterSyncResources(m, users.Options{}); err != nil {
+		b.Fatal(err)
+	}
 	start := time.Now()
 	for b.Loop() {
 		pushBoth(b, m)

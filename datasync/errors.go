@@ -35,6 +35,11 @@ var (
 	ErrSourceAPI = errors.New("datasync: the sync source API call failed")
 )
 
+// ErrInvalidSource is wrapped by the errors of a source type or source row
+// that cannot be used: a missing name, a nil constructor, a duplicate type,
+// options the type refuses.
+var ErrInvalidSource = errors.New("datasync: invalid source")
+
 // DataError is input that cannot be synced, with NocoBase's message where
 // it has one. Records lists the indexes of the offending records, when
 // there are some.
@@ -75,3 +80,26 @@ func (e *FailedError) Unwrap() error { return ErrRecordsFailed }
 // HTTPStatus is 422: the request was well formed but records could not be
 // applied.
 func (e *FailedError) HTTPStatus() int { return http.StatusUnprocessableEntity }
+
+// referenceError is an error whose text is NocoBase's message and which
+// matches one of the package's sentinels.
+type referenceError struct {
+	msg  string
+	kind error
+}
+
+func (e *referenceError) Error() string { return e.msg }
+
+func (e *referenceError) Unwrap() error { return e.kind }
+
+// HTTPStatus is 404 for a missing source or task, 409 for a task in the
+// wrong state, else 400.
+func (e *referenceError) HTTPStatus() int {
+	switch e.kind {
+	case ErrSourceNotFound, ErrTaskNotFound:
+		return http.StatusNotFound
+	case ErrTaskState:
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest
+}

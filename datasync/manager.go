@@ -66,11 +66,12 @@ type Manager struct {
 	sorter    toposort.Sorter[Resource]
 	resources atomic.Pointer[[]Resource] // published copy of sorter.Nodes()
 
-	sourceTypes map[string]SourceType
-	tasks       sync.WaitGroup     // background task runs
-	stop        context.CancelFunc // cancels background task runs on Close
-	stopCtx     context.Context
-	waiters     map[int64][]chan struct{} // task id → channels closed when it ends
+	sourceTypes     map[string]SourceType
+	sourceTypeOrder []string           // registration order, for SourceTypes
+	tasks           sync.WaitGroup     // background task runs
+	stop            context.CancelFunc // cancels background task runs on Close
+	stopCtx         context.Context
+	waiters         map[int64][]chan struct{} // task id → channels closed when it ends
 }
 
 // NewManager returns a manager over db. Call [CreateTables] first (once,

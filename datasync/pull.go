@@ -5,20 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"runtime/debug"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 )
-
-// ErrInvalidSource is wrapped by the errors of a source type or source row
-// that cannot be used: a missing name, a nil constructor, a duplicate type,
-// options the type refuses.
-var ErrInvalidSource = errors.New("datasync: invalid source")
 
 // sourceAPIMessage is what a task says when its source's outside system
 // failed (NocoBase's ExternalAPIError): the real error is only logged.
@@ -30,29 +23,6 @@ const closedMessage = "The sync was cancelled: the sync manager was closed."
 // endTaskTimeout bounds recording a task's end, which must happen even when
 // the run's context was cancelled.
 const endTaskTimeout = 10 * time.Second
-
-// referenceError is an error whose text is NocoBase's message and which
-// matches one of the package's sentinels.
-type referenceError struct {
-	msg  string
-	kind error
-}
-
-func (e *referenceError) Error() string { return e.msg }
-
-func (e *referenceError) Unwrap() error { return e.kind }
-
-// HTTPStatus is 404 for a missing source or task, 409 for a task in the
-// wrong state, else 400.
-func (e *referenceError) HTTPStatus() int {
-	switch e.kind {
-	case ErrSourceNotFound, ErrTaskNotFound:
-		return http.StatusNotFound
-	case ErrTaskState:
-		return http.StatusConflict
-	}
-	return http.StatusBadRequest
-}
 
 // RegisterSourceType registers a kind of source under name (NocoBase's
 // registerType). It fails, wrapping ErrInvalidSource, for an empty name, a
@@ -70,19 +40,19 @@ func (m *Manager) RegisterSourceType(name string, t SourceType) error {
 		return fmt.Errorf("%w: source type %q is already registered", ErrInvalidSource, name)
 	}
 	m.sourceTypes[name] = t
+	m.sourceTypeOrder = append(m.sourceTypeOrder, name)
 	return nil
 }
 
-// SourceTypes lists the registered source types (NocoBase's listTypes),
-// sorted by name.
+// SourceTypes lists the registered source types in registration order
+// (NocoBase's listTypes).
 func (m *Manager) SourceTypes() []SourceTypeInfo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]SourceTypeInfo, 0, len(m.sourceTypes))
-	for name, t := range m.sourceTypes {
-		out = append(out, SourceTypeInfo{Name: name, Title: t.Title})
+	out := make([]SourceTypeInfo, 0, len(m.sourceTypeOrder))
+	for _, name := range m.sourceTypeOrder {
+		out = append(out, SourceTypeInfo{Name: name, Title: m.sourceTypes[name].Title})
 	}
-	slices.SortFunc(out, func(a, b SourceTypeInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

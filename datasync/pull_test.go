@@ -302,7 +302,7 @@ func TestRegisterSourceType(t *testing.T) {
 			wantError(t, m.RegisterSourceType(c.typ, c.t), ErrInvalidSource, c.want)
 		})
 	}
-	want := []SourceTypeInfo{{Name: "csv", Title: "CSV file"}, {Name: "ldap", Title: "LDAP"}}
+	want := []SourceTypeInfo{{Name: "ldap", Title: "LDAP"}, {Name: "csv", Title: "CSV file"}} // registration order
 	if diff := cmp.Diff(want, m.SourceTypes()); diff != "" {
 		t.Fatalf("SourceTypes (-want +got):\n%s", diff)
 	}

@@ -97,6 +97,24 @@ func (b *Batch) LookupUIDs(ctx context.Context, dataType DataType, resource stri
 // one that does not exist.
 func (b *Batch) InRun(uid string) bool { return b.run.inRun(uid) }
 
+// RunState returns the value a resource keeps under key for the current
+// run of one UserData, made by init on first use. It carries what a
+// resource learns in one chunk to the next (what a dry run would already
+// have written, the plan of a chunk for its apply) and is dropped when the
+// run ends. Use a key type of the resource's own, as with context values.
+func (b *Batch) RunState(key any, init func() any) any {
+	r := b.run
+	if v, ok := r.state[key]; ok {
+		return v
+	}
+	if r.state == nil {
+		r.state = map[any]any{}
+	}
+	v := init()
+	r.state[key] = v
+	return v
+}
+
 // Defer registers fn to run inside the run's transaction after the last
 // chunk of the UserData has been applied: work that needs every chunk
 // applied first, such as giving a department the parent a later chunk

@@ -30,6 +30,7 @@ type run struct {
 	// writer adds links for its records meanwhile).
 	linkBase int64
 	deferred []func(ctx context.Context, tx bun.IDB) error
+	state    map[any]any // Batch.RunState
 
 	enc    *recordEncoder
 	steps  []*resourceStep // the resources accepting the data type, in order
