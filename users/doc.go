@@ -63,6 +63,34 @@
 // department one of their departments, defaulting to the first. Writing
 // the tables directly bypasses these rules.
 //
+// # Directory sync
+//
+// RegisterSyncResources gives a datasync.Manager NocoBase's two sync
+// resources, "users" and then "departments". Both are set-based (a chunk
+// of records costs a few statements) and plan before they write, so a
+// dry run shows exactly what a run will do.
+//
+// The users resource writes every column of the user model a record names
+// (custom fields of an extended model included) except the system ones
+// (id, password, audit and time columns, appLang, resetToken,
+// systemSettings, sort, enabled, mainDepartmentId, passwordChangeTz);
+// keys that are no column are listed as ignored in the plan. With matchKey
+// email, phone or username a first-seen record adopts the user with that
+// value, unless another sync record already holds that user. A record with
+// isDeleted removes its user, never a root user, and only through its own
+// link: a deleted record that matches a hand-made user by email touches
+// nothing. A unique value another user holds fails the record, naming
+// the field.
+//
+// The departments resource keeps the tree (title, sort, custom fields of
+// Options.DepartmentModel; parents resolved through the source's sync
+// records, whatever the order records arrive in; a parentUid cycle refused
+// naming the uids; isLeaf kept right) and, for user records, memberships,
+// owners and the main department. It removes only memberships its source
+// made: one a person added by hand is never removed or changed. A user's
+// department that the source never synced fails the record instead of
+// being dropped.
+//
 // # Hidden fields and passwords
 //
 // Fields tagged gatehouse:"hidden" (User's password and resetToken) carry
