@@ -16,7 +16,8 @@
 //		},
 //	})
 //
-//	http.Handle("POST /api/userData:push", m.PushHandler(datasync.PushHandlerOptions{}))
+//	// NocoBase's push endpoint, behind the host's authentication:
+//	http.Handle("POST /api/userData:push", authenticate(m.PushHandler(datasync.PushHandlerOptions{})))
 //
 // # Records, resources and sync records
 //
@@ -35,6 +36,12 @@
 // with their links already loaded, plans the chunk in a few queries and
 // writes it in a few statements; the built-in users and departments
 // resources (package users) are batch resources.
+//
+// A run takes a UserData through the resources chunk by chunk inside one
+// transaction. Each record is stored with the SHA-256 of its canonical
+// JSON; a record that hashes the same as at its last successful sync, and
+// whose links no earlier resource changed in this run, is unchanged: it
+// costs no writes and per-record resources are not called for it.
 //
 // # Plan, then apply
 //
@@ -72,6 +79,14 @@
 // failed, with its cost and message) in the background, the whole pull in
 // one transaction; [Manager.Wait] waits for it, [Manager.Retry] runs a
 // failed task again.
+//
+// # Securing the push endpoint
+//
+// PushHandler does no authentication or authorisation of its own: it
+// writes the directory for whoever reaches it. Mount it behind the host's
+// authentication and the ACL (NocoBase grants it through the snippet
+// pm.user-data-sync, "userData:*"), and keep MaxBodyBytes as small as the
+// largest push a source sends.
 //
 // # Differences from NocoBase
 //

@@ -129,6 +129,7 @@ func (b *Batch) Defer(fn func(ctx context.Context, tx bun.IDB) error) {
 // once per UserData, before its first chunk, with every record and a
 // Batch (without Records) for lookups. An error stops the run before it
 // writes; the departments resource refuses a parentUid cycle here.
+// Prepare must not modify data.
 type Preparer interface {
 	Prepare(ctx context.Context, db bun.IDB, data *UserData, batch *Batch) error
 }
