@@ -30,7 +30,12 @@ const (
 	benchDepartments = 2_000
 )
 
-var benchFixture = sync.OnceValues(func() (depts, people datasync.UserData) {
+var benchFixture = sync.OnceValues(func() (datasync.UserData, datasync.UserData) {
+	return makeFixture(benchUsers)
+})
+
+// makeFixture builds the fixture's departments and n users.
+func makeFixture(n int) (depts, people datasync.UserData) {
 	rng := rand.New(rand.NewPCG(12, 2026))
 	depts = datasync.UserData{DataType: datasync.DataTypeDepartment, SourceName: "hr"}
 	for i := range benchDepartments {
@@ -46,7 +51,7 @@ var benchFixture = sync.OnceValues(func() (depts, people datasync.UserData) {
 	}
 	rng.Shuffle(len(depts.Records), func(i, j int) { depts.Records[i], depts.Records[j] = depts.Records[j], depts.Records[i] })
 	people = datasync.UserData{DataType: datasync.DataTypeUser, SourceName: "hr", MatchKey: "uid"}
-	for i := range benchUsers {
+	for i := range n {
 		first := rng.IntN(benchDepartments)
 		memberships := []any{map[string]any{"uid": "d" + strconv.Itoa(first), "isMain": true}}
 		if rng.IntN(2) == 0 {
@@ -62,7 +67,7 @@ var benchFixture = sync.OnceValues(func() (depts, people datasync.UserData) {
 		})
 	}
 	return depts, people
-})
+}
 
 // benchSQLite opens a SQLite database in a file (WAL), as a host does.
 func benchSQLite(b *testing.B) *bun.DB {
@@ -102,6 +107,10 @@ func newBenchManager(b *testing.B, db *bun.DB, peak *uint64) *datasync.Manager {
 
 func pushBoth(b *testing.B, m *datasync.Manager) {
 	depts, people := benchFixture()
+	pushData(b, m, depts, people)
+}
+
+func pushData(b *testing.B, m *datasync.Manager, depts, people datasync.UserData) {
 	ctx := context.Background()
 	for _, d := range []datasync.UserData{depts, people} {
 		if _, err := m.UpdateOrCreate(ctx, d); err != nil {
@@ -139,6 +148,32 @@ func benchFirstSync(b *testing.B, open func(*testing.B) *bun.DB) {
 }
 
 func BenchmarkSyncUsersSQLite(b *testing.B) { benchFirstSync(b, benchSQLite) }
+
+// BenchmarkSyncPeakHeap shows that a first sync's heap above its input
+// grows with the chunk size, not with the number of records.
+func BenchmarkSyncPeakHeap(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		depts, people := makeFixture(n)
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			var peak, base uint64
+			for b.Loop() {
+				b.StopTimer()
+				db := benchSQLite(b)
+				m := newBenchManager(b, db, &peak)
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				base = max(base, ms.HeapInuse)
+				b.StartTimer()
+				pushData(b, m, depts, people)
+				b.StopTimer()
+				db.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "peak-heap-MB")
+		})
+	}
+}
 
 func BenchmarkSyncUsersPG(b *testing.B) {
 	benchFirstSync(b, func(b *testing.B) *bun.DB { return dbtest.Postgres(b) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -184,6 +185,105 @@ func TestPlanJSON(t *testing.T) {
 			`{"resource":"items","creates":[{"uid":"1","values":{"title":"T1"}}],"unchanged":0,"ignored":["nickname"]}]}`
 		if string(got) != want {
 			t.Errorf("plan JSON:\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+// adopter is a BatchResource that takes, for a record not linked to it,
+// the mock_users row with the record's uid (as the users resource adopts
+// a user by matchKey): an update of an existing row that adds a link.
+type adopter struct{}
+
+func (adopter) Name() string                 { return "people" }
+func (adopter) Accepts() []datasync.DataType { return []datasync.DataType{datasync.DataTypeUser} }
+
+func (adopter) PlanBatch(ctx context.Context, db bun.IDB, batch *datasync.Batch) (*datasync.ResourcePlan, error) {
+	var rows []mockUserRow
+	if err := db.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		return nil, err
+	}
+	byUID := map[string]int64{}
+	for _, r := range rows {
+		byUID[r.UID] = r.ID
+	}
+	plan := &datasync.ResourcePlan{Resource: "people"}
+	for _, rec := range batch.Records {
+		id, found := byUID[rec.SourceUk]
+		if len(rec.LinksTo("people")) > 0 || !found {
+			plan.Unchanged++
+			continue
+		}
+		plan.Updates = append(plan.Updates, datasync.RecordChange{UID: rec.SourceUk, PK: itoa(id)})
+	}
+	return plan, nil
+}
+
+func (adopter) ApplyBatch(_ context.Context, _ bun.IDB, _ *datasync.Batch, plan *datasync.ResourcePlan) ([]datasync.LinkChange, error) {
+	changes := make([]datasync.LinkChange, len(plan.Updates))
+	for i, u := range plan.Updates {
+		changes[i] = datasync.LinkChange{UID: u.UID, ResourcePk: u.PK}
+	}
+	return changes, nil
+}
+
+// badges runs after adopter and plans from its links: a changed record
+// linked to "people" gets an update naming that person.
+type badges struct{}
+
+func (badges) Name() string                 { return "badges" }
+func (badges) Accepts() []datasync.DataType { return []datasync.DataType{datasync.DataTypeUser} }
+
+func (badges) PlanBatch(_ context.Context, _ bun.IDB, batch *datasync.Batch) (*datasync.ResourcePlan, error) {
+	plan := &datasync.ResourcePlan{Resource: "badges"}
+	for _, rec := range batch.Records {
+		people := rec.LinksTo("people")
+		if rec.Unchanged || len(people) == 0 {
+			plan.Unchanged++
+			continue
+		}
+		plan.Updates = append(plan.Updates, datasync.RecordChange{UID: rec.SourceUk, PK: people[0]})
+	}
+	return plan, nil
+}
+
+func (badges) ApplyBatch(context.Context, bun.IDB, *datasync.Batch, *datasync.ResourcePlan) ([]datasync.LinkChange, error) {
+	return nil, nil
+}
+
+// TestPlanShowsAdoptions: a dry run shows the link an adopting update
+// will add, and makes the record changed, so a later resource plans the
+// same in the dry run as in the real one and Apply is not stale.
+func TestPlanShowsAdoptions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		data := userRecords("hr", 1, 2, 3)
+		mustSync(t, newEngine(t, db, datasync.Options{ChunkSize: 2}, badges{}), data)
+		people := []mockUserRow{{UID: "1", Nickname: "one"}, {UID: "3", Nickname: "three"}}
+		if _, err := db.NewInsert().Model(&people).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		m := newEngine(t, db, datasync.Options{ChunkSize: 2}, adopter{}, badges{})
+		plan, err := m.Plan(ctx, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p1, p3 := itoa(people[0].ID), itoa(people[1].ID)
+		want := []datasync.ResourcePlan{
+			{Resource: "people", Unchanged: 1, Updates: []datasync.RecordChange{{UID: "1", PK: p1}, {UID: "3", PK: p3}}},
+			{Resource: "badges", Unchanged: 1, Updates: []datasync.RecordChange{{UID: "1", PK: p1}, {UID: "3", PK: p3}}},
+		}
+		if diff := cmp.Diff(want, plan.Resources); diff != "" {
+			t.Errorf("plan (-want +got):\n%s", diff)
+		}
+		if plan.Records != (datasync.RecordCounts{Unchanged: 3}) {
+			t.Errorf("records: %+v", plan.Records)
+		}
+		if _, err := m.Apply(ctx, plan); err != nil {
+			t.Fatalf("Apply of the plan: %v", err)
+		}
+		recs := syncRecords(t, db, "hr")
+		if got := fmt.Sprint(recs["1"].Links, recs["2"].Links, recs["3"].Links); got != fmt.Sprint([]string{"people=" + p1}, []string(nil), []string{"people=" + p3}) {
+			t.Errorf("links after Apply: %s", got)
 		}
 	})
 }

@@ -1,12 +1,16 @@
 package datasync
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // The row shapes below hold only the columns the engine reads or writes,
@@ -62,20 +66,55 @@ func loadLinkBase(ctx context.Context, db bun.IDB) (int64, error) {
 	return base, nil
 }
 
+// hasRecords reports whether the source has sync records of dataType.
+func hasRecords(ctx context.Context, db bun.IDB, sourceName string, dataType DataType) (bool, error) {
+	exists, err := db.NewSelect().TableExpr("?", recordsTable).
+		Where("? = ? AND ? = ?", bun.Ident("sourceName"), sourceName, bun.Ident("dataType"), dataType).
+		Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("datasync: look for %s sync records: %w", dataType, err)
+	}
+	return exists, nil
+}
+
 // storedQuery reads a chunk's sync records and their links in one
-// statement, links oldest first (NocoBase's order: the first link to a
-// resource is the one it updates).
+// statement. loadStored puts the links oldest first (NocoBase's order: the
+// first link to a resource is the one it updates) rather than the
+// database, which would sort every row of the chunk.
 const storedQuery = `SELECT r."id", r."sourceUk", r."metaHash", l."id", l."resource", l."resourcePk"
 FROM "userDataSyncRecords" AS r
 LEFT JOIN "userDataSyncRecordsResources" AS l ON l."recordId" = r."id"
-WHERE r."sourceName" = ? AND r."dataType" = ? AND r."sourceUk" IN (?)
-ORDER BY l."id"`
+WHERE r."sourceName" = ? AND r."dataType" = ? AND r."sourceUk" IN (?)`
+
+// storedQueryPG is storedQuery for PostgreSQL. Planning a first sync's
+// chunk, it has no statistics on tables filled in the same transaction,
+// and would apply a long IN list as a filter over every record of the
+// data type, or join the links by scanning them all. The LATERAL
+// subqueries (OFFSET 0 keeps them from being merged into the join) fix
+// the plan instead: for each uid, one probe of the unique index, then one
+// of the links' index on recordId.
+const storedQueryPG = `SELECT r."id", r."sourceUk", r."metaHash", l."id", l."resource", l."resourcePk"
+FROM unnest(?::text[]) AS u("uk")
+CROSS JOIN LATERAL (
+	SELECT "id", "sourceUk", "metaHash" FROM "userDataSyncRecords"
+	WHERE "sourceName" = ? AND "dataType" = ? AND "sourceUk" = u."uk" OFFSET 0
+) AS r
+LEFT JOIN LATERAL (
+	SELECT "id", "resource", "resourcePk" FROM "userDataSyncRecordsResources"
+	WHERE "recordId" = r."id" OFFSET 0
+) AS l ON true`
+
+func (r *run) pg() bool { return r.db.Dialect().Name() == dialect.PG }
 
 // loadStored returns the sync records of uids with their links. It scans
 // rows by hand: it runs for every record of every sync, and a re-sync of
 // unchanged data is little else.
 func (r *run) loadStored(ctx context.Context, uids []string) ([]storedRow, error) {
-	rows, err := r.db.QueryContext(ctx, storedQuery, r.sourceName, r.dataType, bun.List(uids))
+	query, args := storedQuery, []any{r.sourceName, r.dataType, bun.List(uids)}
+	if r.pg() {
+		query, args = storedQueryPG, []any{pgdialect.Array(uids), r.sourceName, r.dataType}
+	}
+	rows, err := r.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("datasync: load sync records: %w", err)
 	}
@@ -94,6 +133,7 @@ func (r *run) loadStored(ctx context.Context, uids []string) ([]storedRow, error
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("datasync: load sync records: %w", err)
 	}
+	slices.SortFunc(out, func(a, b storedRow) int { return cmp.Compare(a.LinkID, b.LinkID) })
 	return out, nil
 }
 
@@ -122,8 +162,18 @@ func (r *run) loadMetaData(ctx context.Context, ids []int64) (map[int64]Record, 
 	return out, nil
 }
 
+// insertRecordsPG inserts sync records from one array per column:
+// PostgreSQL then parses and plans a short statement, not one row of
+// values per record.
+const insertRecordsPG = `INSERT INTO "userDataSyncRecords" ("sourceName", "sourceUk", "dataType", "metaData", "metaHash")
+SELECT ?, u."uk", ?, u."md"::json, u."h" FROM unnest(?::text[], ?::text[], ?::text[]) AS u("uk", "md", "h")
+RETURNING "id", "sourceUk"`
+
 // insertRecords inserts new sync records and returns their ids by uid.
 func (r *run) insertRecords(ctx context.Context, rows []newRecordRow) (map[string]int64, error) {
+	if r.pg() {
+		return r.insertRecordsPG(ctx, rows)
+	}
 	var ids []struct {
 		ID       int64  `bun:"id"`
 		SourceUk string `bun:"sourceUk"`
@@ -137,6 +187,32 @@ func (r *run) insertRecords(ctx context.Context, rows []newRecordRow) (map[strin
 	out := make(map[string]int64, len(ids))
 	for _, row := range ids {
 		out[row.SourceUk] = row.ID
+	}
+	return out, nil
+}
+
+func (r *run) insertRecordsPG(ctx context.Context, rows []newRecordRow) (map[string]int64, error) {
+	uks, metaData, hashes := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	for i, row := range rows {
+		uks[i], metaData[i], hashes[i] = row.SourceUk, string(row.MetaData), row.MetaHash
+	}
+	res, err := r.db.QueryContext(ctx, insertRecordsPG, r.sourceName, r.dataType,
+		pgdialect.Array(uks), pgdialect.Array(metaData), pgdialect.Array(hashes))
+	if err != nil {
+		return nil, fmt.Errorf("datasync: insert sync records: %w", err)
+	}
+	defer res.Close()
+	out := make(map[string]int64, len(rows))
+	var id int64
+	var uk string
+	for res.Next() {
+		if err := res.Scan(&id, &uk); err != nil {
+			return nil, fmt.Errorf("datasync: insert sync records: %w", err)
+		}
+		out[uk] = id
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("datasync: insert sync records: %w", err)
 	}
 	return out, nil
 }
@@ -199,13 +275,33 @@ func (r *run) writeLinks(ctx context.Context, resource string, w *linkWrites) er
 			return fmt.Errorf("datasync: %s: remove links: %w", resource, err)
 		}
 	}
-	if len(w.inserts) > 0 {
-		_, err := r.db.NewInsert().Model(&w.inserts).Returning("NULL").Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("datasync: %s: add links: %w", resource, err)
-		}
+	if len(w.inserts) == 0 {
+		return nil
+	}
+	var err error
+	if r.pg() {
+		err = r.insertLinksPG(ctx, resource, w.inserts)
+	} else {
+		_, err = r.db.NewInsert().Model(&w.inserts).Returning("NULL").Exec(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("datasync: %s: add links: %w", resource, err)
 	}
 	return nil
+}
+
+// insertLinksPG adds links from arrays, as insertRecordsPG does; the
+// links get their ids in array order, as with a list of values.
+const insertLinksPG = `INSERT INTO "userDataSyncRecordsResources" ("recordId", "resource", "resourcePk")
+SELECT u."id", ?, u."pk" FROM unnest(?::bigint[], ?::text[]) AS u("id", "pk")`
+
+func (r *run) insertLinksPG(ctx context.Context, resource string, links []newLinkRow) error {
+	ids, pks := make([]int64, len(links)), make([]string, len(links))
+	for i, l := range links {
+		ids[i], pks[i] = l.RecordID, l.ResourcePk
+	}
+	_, err := r.db.ExecContext(ctx, insertLinksPG, resource, pgdialect.Array(ids), pgdialect.Array(pks))
+	return err
 }
 
 // linksQuery reads the links to one resource of records of one data type
@@ -225,9 +321,9 @@ CROSS JOIN "userDataSyncRecordsResources" AS l
 WHERE l."recordId" = r."id" AND r."sourceName" = ? AND r."dataType" = ? AND r."sourceUk" IN (?)
 AND l."resource" || '' = ?`
 
-// lookupLinks is Batch.LookupLinks: for each uid linked to resource, its
-// oldest link (the one NocoBase would use).
-func (r *run) lookupLinks(ctx context.Context, dataType DataType, resource string, uids []string) (map[string]Link, error) {
+// queryLinks reads, for each uid linked to resource, its oldest link (the
+// one NocoBase would use).
+func (r *run) queryLinks(ctx context.Context, dataType DataType, resource string, uids []string) (map[string]Link, error) {
 	out := make(map[string]Link, len(uids))
 	if len(uids) == 0 {
 		return out, nil
@@ -258,19 +354,48 @@ func (r *run) lookupLinks(ctx context.Context, dataType DataType, resource strin
 }
 
 // uidsQuery is the reverse of linksQuery: from the links (by resource
-// and primary key, an index) to their records.
+// and primary key, an index) to their records. It suits a few keys: the
+// index on (resource, resourcePk) does not know the records' data type,
+// and a department's key is shared by its own link and every membership
+// link to it, each of which costs a read of its record.
 const uidsQuery = `SELECT r."sourceUk", l."resourcePk"
 FROM "userDataSyncRecordsResources" AS l
 CROSS JOIN "userDataSyncRecords" AS r
 WHERE r."id" = l."recordId" AND l."resource" = ? AND l."resourcePk" IN (?) AND r."sourceName" = ? AND r."dataType" = ?`
 
-// lookupUIDs is Batch.LookupUIDs.
-func (r *run) lookupUIDs(ctx context.Context, dataType DataType, resource string, pks []string) (map[string]string, error) {
+// uidsByRecordQuery is uidsQuery from the other side, for many keys: every
+// record of the data type, then its links by the covering index on
+// (recordId, resource, resourcePk). The join order is fixed as in
+// linksQuery.
+const uidsByRecordQuery = `SELECT r."sourceUk", l."resourcePk"
+FROM "userDataSyncRecords" AS r
+CROSS JOIN "userDataSyncRecordsResources" AS l
+WHERE l."recordId" = r."id" AND l."resource" || '' = ? AND l."resourcePk" IN (?) AND r."sourceName" = ? AND r."dataType" = ?`
+
+// manyKeys is where queryUIDs starts asking whether reading every record
+// of the data type costs less than following each key's links.
+const manyKeys = 64
+
+// queryUIDs reads the uids of the records linked to resource's rows pks.
+func (r *run) queryUIDs(ctx context.Context, dataType DataType, resource string, pks []string) (map[string]string, error) {
 	out := make(map[string]string, len(pks))
 	if len(pks) == 0 {
 		return out, nil
 	}
-	rows, err := r.db.QueryContext(ctx, uidsQuery, resource, bun.List(pks), r.sourceName, dataType)
+	query := uidsQuery
+	if len(pks) >= manyKeys {
+		n, err := r.countRecords(ctx, dataType)
+		if err != nil {
+			return nil, err
+		}
+		// A key has one link of the data type and maybe many others
+		// (memberships): reading the records wins well before they
+		// outnumber the keys.
+		if n <= 4*len(pks) {
+			query = uidsByRecordQuery
+		}
+	}
+	rows, err := r.db.QueryContext(ctx, query, resource, bun.List(pks), r.sourceName, dataType)
 	if err != nil {
 		return nil, fmt.Errorf("datasync: look up %s uids: %w", resource, err)
 	}
@@ -287,4 +412,24 @@ func (r *run) lookupUIDs(ctx context.Context, dataType DataType, resource string
 		return nil, fmt.Errorf("datasync: look up %s uids: %w", resource, err)
 	}
 	return out, nil
+}
+
+// countRecords is how many sync records of dataType the source has, read
+// once per run: it only steers queryUIDs, so a count that the run's own
+// inserts make stale does no harm.
+func (r *run) countRecords(ctx context.Context, dataType DataType) (int, error) {
+	if n, ok := r.lookups.counts[dataType]; ok {
+		return n, nil
+	}
+	n, err := r.db.NewSelect().TableExpr("?", recordsTable).
+		Where("? = ? AND ? = ?", bun.Ident("sourceName"), r.sourceName, bun.Ident("dataType"), dataType).
+		Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("datasync: count the %s sync records: %w", dataType, err)
+	}
+	if r.lookups.counts == nil {
+		r.lookups.counts = map[DataType]int{}
+	}
+	r.lookups.counts[dataType] = int(n)
+	return int(n), nil
 }

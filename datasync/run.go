@@ -29,8 +29,14 @@ type run struct {
 	// made by this run (the source's runs are serialised, so no other
 	// writer adds links for its records meanwhile).
 	linkBase int64
+	// fresh is true when the source had no sync records of the data type
+	// before the run (its first sync): no chunk has stored state to load,
+	// as a UserData's uids are distinct (validate) and no chunk looks for
+	// what an earlier one stored.
+	fresh    bool
 	deferred []func(ctx context.Context, tx bun.IDB) error
 	state    map[any]any // Batch.RunState
+	lookups  lookupCache
 
 	enc    *recordEncoder
 	steps  []*resourceStep // the resources accepting the data type, in order
@@ -70,9 +76,13 @@ func (m *Manager) newRun(ctx context.Context, db bun.IDB, data *UserData, uids m
 	if err != nil {
 		return nil, err
 	}
+	stored, err := hasRecords(ctx, db, data.SourceName, data.DataType)
+	if err != nil {
+		return nil, err
+	}
 	r := &run{
 		m: m, db: db, sourceName: data.SourceName, dataType: data.DataType, matchKey: data.MatchKey,
-		dryRun: dryRun, collect: collect, data: data, uids: uids, linkBase: base,
+		dryRun: dryRun, collect: collect, data: data, uids: uids, linkBase: base, fresh: !stored,
 		enc: newRecordEncoder(),
 	}
 	for _, res := range m.Resources() {
@@ -201,12 +211,14 @@ func (r *run) loadChunk(ctx context.Context, start, end int) (*chunk, error) {
 			Index:        start + i,
 		}
 	}
-	stored, err := r.loadStored(ctx, uids)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.attachStored(ctx, c, stored); err != nil {
-		return nil, err
+	if !r.fresh {
+		stored, err := r.loadStored(ctx, uids)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.attachStored(ctx, c, stored); err != nil {
+			return nil, err
+		}
 	}
 	for i := range c.recs {
 		switch rec := &c.recs[i]; {
@@ -321,15 +333,8 @@ func (r *run) runBatch(ctx context.Context, s *resourceStep, c *chunk) (*Resourc
 	}
 	r.markFailed(name, c, plan.Failures)
 	if r.dryRun {
-		// The planned creates show as links, so later resources plan as
-		// they will once the creates are carried out.
-		for _, ch := range plan.Creates {
-			i, ok := c.index(r, ch.UID)
-			if !ok {
-				return nil, nil, fmt.Errorf("datasync: %s: plans a create for uid %q, which is not in %s", name, ch.UID, chunkName("", c))
-			}
-			c.recs[i].Resources = append(c.recs[i].Resources, Link{Resource: name, New: true})
-			c.recs[i].Unchanged = false
+		if err := r.addVirtualLinks(name, c, plan); err != nil {
+			return nil, nil, err
 		}
 		return plan, plan.Failures, nil
 	}
@@ -344,6 +349,42 @@ func (r *run) runBatch(ctx context.Context, s *resourceStep, c *chunk) (*Resourc
 		return nil, nil, err
 	}
 	return plan, plan.Failures, nil
+}
+
+// addVirtualLinks shows a dry run's planned links on c's records, so later
+// resources plan as they will once the plan is carried out: a create's
+// link (its row does not exist yet, so no key) and the link an update
+// adds when it takes an existing row for a record not linked to the
+// resource (the users resource adopting a user by matchKey).
+func (r *run) addVirtualLinks(resource string, c *chunk, plan *ResourcePlan) error {
+	for _, ch := range plan.Creates {
+		rec, err := r.plannedRecord(resource, "a create", c, ch.UID)
+		if err != nil {
+			return err
+		}
+		rec.Resources = append(rec.Resources, Link{Resource: resource, New: true})
+		rec.Unchanged = false
+	}
+	for _, ch := range plan.Updates {
+		rec, err := r.plannedRecord(resource, "an update", c, ch.UID)
+		if err != nil {
+			return err
+		}
+		if len(rec.LinksTo(resource)) == 0 {
+			rec.Resources = append(rec.Resources, Link{Resource: resource, ResourcePk: ch.PK, New: true})
+			rec.Unchanged = false
+		}
+	}
+	return nil
+}
+
+// plannedRecord is the record of c a resource's plan names by uid.
+func (r *run) plannedRecord(resource, what string, c *chunk, uid string) (*BatchRecord, error) {
+	i, ok := c.index(r, uid)
+	if !ok {
+		return nil, fmt.Errorf("datasync: %s: plans %s for uid %q, which is not in %s", resource, what, uid, chunkName("", c))
+	}
+	return &c.recs[i], nil
 }
 
 // markFailed flags the failed records of c (their hash is not kept) and,

@@ -134,7 +134,14 @@ func (m *Manager) withRunTx(ctx context.Context, sourceName string, fn func(tx b
 		}
 	}()
 	if m.db.Dialect().Name() == dialect.PG {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", runLockKey(sourceName)); err != nil {
+		// Advisory locks are database-wide; the schema in the key keeps the
+		// sync tables of different schemas (tenants, tests) from waiting
+		// on each other.
+		var schema string
+		if err := tx.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return fmt.Errorf("datasync: read the current schema: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", runLockKey(schema, sourceName)); err != nil {
 			return fmt.Errorf("datasync: wait for other runs of source %q: %w", sourceName, err)
 		}
 	}
@@ -148,11 +155,14 @@ func (m *Manager) withRunTx(ctx context.Context, sourceName string, fn func(tx b
 	return nil
 }
 
-// runLockKey is the advisory lock of a source's runs: a hash of its name,
-// in a namespace of gatehouse's own so hosts' locks do not collide with it.
-func runLockKey(sourceName string) int64 {
+// runLockKey is the advisory lock of a source's runs: a hash of its schema
+// and name, in a namespace of gatehouse's own so hosts' locks do not
+// collide with it.
+func runLockKey(schema, sourceName string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte("gatehouse/datasync/run\x00"))
+	h.Write([]byte(schema))
+	h.Write([]byte{0})
 	h.Write([]byte(sourceName))
 	return int64(h.Sum64())
 }

@@ -97,7 +97,10 @@ func CreateTables(ctx context.Context, db bun.IDB) error {
 		columns []string
 	}{
 		{(*SyncRecord)(nil), "userDataSyncRecords_source_uk_idx", true, []string{"sourceName", "dataType", "sourceUk"}},
-		{(*SyncRecordResource)(nil), "userDataSyncRecordsResources_recordId_idx", false, []string{"recordId"}},
+		// Covering: a chunk's links are read by record with these columns
+		// (the id is SQLite's rowid, in every index), so reading them never
+		// visits the table.
+		{(*SyncRecordResource)(nil), "userDataSyncRecordsResources_record_idx", false, []string{"recordId", "resource", "resourcePk"}},
 		{(*SyncRecordResource)(nil), "userDataSyncRecordsResources_resource_pk_idx", false, []string{"resource", "resourcePk"}},
 		{(*SyncTask)(nil), "userDataSyncTasks_sourceId_idx", false, []string{"sourceId"}},
 	}

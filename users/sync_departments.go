@@ -33,7 +33,6 @@ import (
 type DepartmentsSyncResource struct {
 	deptModel any
 	userModel any
-	work      workCache
 }
 
 // NewDepartmentsSyncResource returns the resource over the models of opts
@@ -73,7 +72,8 @@ func (r *DepartmentsSyncResource) PlanBatch(ctx context.Context, db bun.IDB, b *
 	if b.DataType == datasync.DataTypeUser {
 		plan, work, err := r.planMemberships(ctx, db, b)
 		if err == nil && !b.DryRun {
-			r.work.put(plan, work)
+			run := runOf(b)
+			run.planned, run.work = b, work
 		}
 		return plan, err
 	}

@@ -552,6 +552,16 @@ func TestSyncDepartmentsCycle(t *testing.T) {
 	})
 }
 
+// wantFirstFailure checks that err is a FailedError whose first failure
+// says msg.
+func wantFirstFailure(t *testing.T, what string, err error, msg string) {
+	t.Helper()
+	var failed *datasync.FailedError
+	if !errors.As(err, &failed) || failed.Failures[0].Message != msg {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // Deleting a department removes its memberships, gives the users whose
 // main department it was another one, and refreshes its parent's isLeaf;
 // one that keeps sub-departments fails.
@@ -566,10 +576,7 @@ func TestSyncDepartmentsDelete(t *testing.T) {
 		u1, u2 := e.userID(t, "u1"), e.userID(t, "u2")
 
 		_, err := e.m.UpdateOrCreate(e.ctx, dsyncData(datasync.DataTypeDepartment, dept("d", "d", "isDeleted", true)))
-		var failed *datasync.FailedError
-		if !errors.As(err, &failed) || failed.Failures[0].Message != `department "d" still has 1 sub-department` {
-			t.Fatalf("delete with a child: %v", err)
-		}
+		wantFirstFailure(t, "delete with a child", err, `department "d" still has 1 sub-department`)
 		hand := &users.Department{Title: "hand", ParentID: new(e.deptID(t, "d"))}
 		if err := users.CreateDepartment(e.ctx, db, hand); err != nil {
 			t.Fatal(err)
@@ -577,9 +584,7 @@ func TestSyncDepartmentsDelete(t *testing.T) {
 		// The synced child is moved away by the same run; the hand-made one
 		// stays.
 		_, err = e.m.UpdateOrCreate(e.ctx, dsyncData(datasync.DataTypeDepartment, dept("d", "d", "isDeleted", true), dept("c", "c")))
-		if !errors.As(err, &failed) || failed.Failures[0].Message != `department "d" still has 1 sub-department` {
-			t.Fatalf("delete with a hand-made child: %v", err)
-		}
+		wantFirstFailure(t, "delete with a hand-made child", err, `department "d" still has 1 sub-department`)
 		if err := users.DeleteDepartment(e.ctx, db, hand.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/uptrace/bun"
 
@@ -17,26 +14,53 @@ import (
 
 // memberRecord is a user record whose memberships are planned.
 type memberRecord struct {
-	rec     *datasync.BatchRecord
-	userPK  int64 // 0 for a user a dry run only plans to create
-	known   bool  // the user existed before the run
+	rec    *datasync.BatchRecord
+	userPK int64 // 0 for a user a dry run only plans to create
+	known  bool  // the user existed before the run
+	// created is a user the run created in this chunk: it has no
+	// memberships and no main department yet.
+	created bool
 	entries []datasync.UserDepartment
 }
 
 // memberState is what a chunk of user records needs from the database.
 type memberState struct {
-	depts  map[string]int64 // department uid → key, for synced departments that exist
-	gone   map[string]bool  // department uids linked to a department that no longer exists
+	depts  map[string]int64 // department uid → key, deptGone or deptUnsynced (see memberRun)
 	rows   map[int64]map[int64]bool
 	mains  map[int64]*int64
 	exists map[int64]bool // users that exist
 }
+
+// A department uid of memberRun.depts that is not the key of a department.
+const (
+	deptUnsynced int64 = 0  // no department is synced with that uid
+	deptGone     int64 = -1 // the synced department no longer exists
+)
 
 // memberWork is what ApplyBatch needs beyond the plan: the source's links
 // to memberships that are gone already and no longer wanted. They change
 // no row, so the plan does not list them.
 type memberWork struct {
 	drop []datasync.LinkChange
+}
+
+// memberRunKey is the RunState key of a memberRun.
+type memberRunKey struct{}
+
+// memberRun is what the departments resource keeps over the chunks of one
+// run of user records.
+type memberRun struct {
+	// depts are the department uids looked up so far. A user run creates
+	// and deletes no department, so one lookup per uid serves the run.
+	depts map[string]int64
+	// planned is the chunk planned last (outside a dry run), whose apply
+	// takes work.
+	planned *datasync.Batch
+	work    *memberWork
+}
+
+func runOf(b *datasync.Batch) *memberRun {
+	return b.RunState(memberRunKey{}, func() any { return &memberRun{depts: map[string]int64{}} }).(*memberRun)
 }
 
 // usersLink is the link to the record's user: one made in this run if
@@ -63,7 +87,7 @@ func (r *DepartmentsSyncResource) planMemberships(ctx context.Context, db bun.ID
 	s := r.schema(db)
 	plan := &datasync.ResourcePlan{Resource: departmentsResource}
 	recs := selectMemberRecords(plan, b)
-	st, err := loadMemberState(ctx, db, s, b, recs)
+	st, err := loadMemberState(ctx, db, s, b, runOf(b), recs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,6 +116,7 @@ func (r *DepartmentsSyncResource) planMemberships(ctx context.Context, db bun.ID
 // user's memberships), those without a user have none (NocoBase), and an
 // unchanged record of a user that existed before the run is skipped.
 func selectMemberRecords(plan *datasync.ResourcePlan, b *datasync.Batch) []memberRecord {
+	created, told := createdInChunk(b)
 	recs := make([]memberRecord, 0, len(b.Records))
 	for i := range b.Records {
 		rec := &b.Records[i]
@@ -106,30 +131,68 @@ func selectMemberRecords(plan *datasync.ResourcePlan, b *datasync.Batch) []membe
 			continue
 		}
 		pk, _ := parsePK(link.ResourcePk)
-		recs = append(recs, memberRecord{rec: rec, userPK: pk, known: !link.New, entries: entries})
+		m := memberRecord{rec: rec, userPK: pk, known: !link.New, entries: entries}
+		if link.New && link.ResourcePk != "" && told {
+			// Linked during the run, to a user that existed (adopted)
+			// unless the users resource created it.
+			m.created = created[rec.SourceUk] == link.ResourcePk
+			m.known = !m.created
+		}
+		recs = append(recs, m)
 	}
 	return recs
 }
 
-func loadMemberState(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Batch, recs []memberRecord) (*memberState, error) {
-	st := &memberState{depts: map[string]int64{}, gone: map[string]bool{}}
-	var uids []string
+// createdInChunk returns the users the users resource created in the
+// chunk, by record uid, and whether it is known: not when another users
+// resource ran. In a dry run no link with a key is a create's.
+func createdInChunk(b *datasync.Batch) (map[string]string, bool) {
+	if b.DryRun {
+		return nil, true
+	}
+	created := b.RunState(createdUsersKey{}, func() any { return &createdUsers{} }).(*createdUsers).byUID
+	return created, created != nil
+}
+
+func loadMemberState(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Batch, run *memberRun, recs []memberRecord) (*memberState, error) {
+	var ask []string
 	var users []int64
-	seen := map[string]bool{}
 	for _, m := range recs {
 		for _, e := range m.entries {
-			if !seen[e.UID] {
-				seen[e.UID] = true
-				uids = append(uids, e.UID)
+			if _, asked := run.depts[e.UID]; !asked {
+				run.depts[e.UID] = deptUnsynced
+				ask = append(ask, e.UID)
 			}
 		}
-		if m.userPK != 0 {
+		if m.userPK != 0 && !m.created {
 			users = append(users, m.userPK)
 		}
 	}
+	if err := lookupDepartments(ctx, db, s, b, run.depts, ask); err != nil {
+		return nil, err
+	}
+	st := &memberState{depts: run.depts}
+	var err error
+	if st.rows, err = loadMemberships(ctx, db, users); err != nil {
+		return nil, err
+	}
+	if st.mains, st.exists, err = loadMainDepartments(ctx, db, s, users); err != nil {
+		return nil, err
+	}
+	for _, m := range recs {
+		if m.created {
+			st.exists[m.userPK] = true
+		}
+	}
+	return st, nil
+}
+
+// lookupDepartments resolves the department uids into depts: their key,
+// deptGone or deptUnsynced.
+func lookupDepartments(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Batch, depts map[string]int64, uids []string) error {
 	links, err := b.LookupLinks(ctx, datasync.DataTypeDepartment, departmentsResource, uids)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	pks := make([]int64, 0, len(links))
 	for _, l := range links {
@@ -139,20 +202,16 @@ func loadMemberState(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync
 	}
 	exists, err := existingDepartments(ctx, db, s, pks)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for uid, l := range links {
 		if pk, ok := parsePK(l.ResourcePk); ok && exists[pk] {
-			st.depts[uid] = pk
+			depts[uid] = pk
 		} else {
-			st.gone[uid] = true
+			depts[uid] = deptGone
 		}
 	}
-	if st.rows, err = loadMemberships(ctx, db, users); err != nil {
-		return nil, err
-	}
-	st.mains, st.exists, err = loadMainDepartments(ctx, db, s, users)
-	return st, err
+	return nil
 }
 
 // loadMemberships reads the memberships of the users: user → department
@@ -215,11 +274,11 @@ type desired struct {
 func desiredMemberships(m memberRecord, st *memberState, source string) (*desired, error) {
 	d := &desired{owner: map[int64]bool{}, uids: map[int64]string{}}
 	for _, e := range m.entries {
-		pk, ok := st.depts[e.UID]
-		if !ok {
+		pk := st.depts[e.UID]
+		if pk <= 0 {
 			// NocoBase drops such an entry silently, and with it the
 			// membership: refuse instead.
-			if st.gone[e.UID] {
+			if pk == deptGone {
 				return nil, fmt.Errorf("department %q synced from source %q no longer exists", e.UID, source)
 			}
 			return nil, fmt.Errorf("department %q is not synced from source %q", e.UID, source)
@@ -390,8 +449,9 @@ type memberApply struct {
 }
 
 func (r *DepartmentsSyncResource) applyMemberships(ctx context.Context, tx bun.IDB, b *datasync.Batch, plan *datasync.ResourcePlan) ([]datasync.LinkChange, error) {
-	work := r.work.take(plan)
-	if work == nil {
+	run := runOf(b)
+	work := run.work
+	if run.planned != b {
 		// The plan came another way than from PlanBatch on this resource
 		// just before: work it out again from the same transaction.
 		var err error
@@ -399,6 +459,7 @@ func (r *DepartmentsSyncResource) applyMemberships(ctx context.Context, tx bun.I
 			return nil, err
 		}
 	}
+	run.planned, run.work = nil, nil
 	s := r.schema(tx)
 	a, err := collectMemberApply(b, plan)
 	if err != nil {
@@ -469,14 +530,8 @@ func collectMemberApply(b *datasync.Batch, plan *datasync.ResourcePlan) (*member
 // statements: one insert, one delete, one update per owner flag, one for
 // the main departments.
 func (a *memberApply) write(ctx context.Context, tx bun.IDB, s *deptSchema) error {
-	if len(a.adds) > 0 {
-		// Named columns: bun on SQLite otherwise leaves out a column with a
-		// default when the first row's value is zero (isOwner false), for
-		// every row.
-		cols := append([]string{"userId", "departmentId", "isOwner"}, hookColumns(ctx, a.adds[0], true)...)
-		if _, err := tx.NewInsert().Model(&a.adds).Column(cols...).Returning("NULL").Exec(ctx); err != nil {
-			return fmt.Errorf("users: sync departments: adding %d memberships: %w", len(a.adds), err)
-		}
+	if err := insertMemberships(ctx, tx, a.adds); err != nil {
+		return err
 	}
 	if len(a.removes) > 0 {
 		if _, err := tx.NewDelete().TableExpr("?", bun.Ident("departmentsUsers")).
@@ -497,6 +552,28 @@ func (a *memberApply) write(ctx context.Context, tx bun.IDB, s *deptSchema) erro
 		}
 	}
 	return setKeyColumn(ctx, tx, s.users, "mainDepartmentId", a.mains)
+}
+
+// insertMemberships inserts memberships in one statement, the rows passed
+// as one JSON argument (see jsonRows), with the times DepartmentUser's
+// hook would give them.
+func insertMemberships(ctx context.Context, tx bun.IDB, adds []*DepartmentUser) error {
+	if len(adds) == 0 {
+		return nil
+	}
+	rows := make([]byte, 0, 24*len(adds))
+	for i, m := range adds {
+		rows = appendJSONRow(rows, i, m.UserID, m.DepartmentID, m.IsOwner)
+	}
+	now := time.Now().UTC()
+	_, err := tx.NewRaw("INSERT INTO ? (?, ?, ?, ?, ?) SELECT "+
+		jsonColumn(0, "BIGINT")+", "+jsonColumn(1, "BIGINT")+", "+jsonColumn(2, "BOOLEAN")+", ?, ? FROM ?",
+		bun.Ident("departmentsUsers"), bun.Ident("userId"), bun.Ident("departmentId"), bun.Ident("isOwner"),
+		bun.Ident("createdAt"), bun.Ident("updatedAt"), now, now, jsonRows(tx, rows)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("users: sync departments: adding %d memberships: %w", len(adds), err)
+	}
+	return nil
 }
 
 // deletedUserLinks drops the "departments" links of deleted records whose
@@ -532,38 +609,4 @@ func deletedUserLinks(ctx context.Context, tx bun.IDB, s *deptSchema, b *datasyn
 		}
 	}
 	return out, nil
-}
-
-// workCache hands the memberWork of a plan from PlanBatch to ApplyBatch.
-// Entries are keyed weakly by the plan and dropped with it, so a run that
-// stops between the two leaves nothing behind.
-type workCache struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[datasync.ResourcePlan]]*memberWork
-}
-
-func (c *workCache) put(plan *datasync.ResourcePlan, w *memberWork) {
-	key := weak.Make(plan)
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[weak.Pointer[datasync.ResourcePlan]]*memberWork{}
-	}
-	c.m[key] = w
-	c.mu.Unlock()
-	runtime.AddCleanup(plan, c.forget, key)
-}
-
-func (c *workCache) take(plan *datasync.ResourcePlan) *memberWork {
-	key := weak.Make(plan)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	w := c.m[key]
-	delete(c.m, key)
-	return w
-}
-
-func (c *workCache) forget(key weak.Pointer[datasync.ResourcePlan]) {
-	c.mu.Lock()
-	delete(c.m, key)
-	c.mu.Unlock()
 }

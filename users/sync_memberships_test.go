@@ -93,6 +93,14 @@ func TestSyncUserDepartments(t *testing.T) {
 	})
 }
 
+// wantMemberships checks a user's memberships: department → isOwner.
+func (e *dsyncEnv) wantMemberships(t *testing.T, userID int64, want map[int64]bool) {
+	t.Helper()
+	if got := e.memberships(t, userID); !cmp.Equal(got, want) {
+		t.Fatalf("memberships %v, want %v", got, want)
+	}
+}
+
 // A membership made by hand survives every sync, is never claimed and
 // keeps its owner flag; the source's own are updated and removed.
 func TestSyncMembershipsHandMadeSurvive(t *testing.T) {
@@ -111,9 +119,7 @@ func TestSyncMembershipsHandMadeSurvive(t *testing.T) {
 		if diff := cmp.Diff(want, rp.Memberships); diff != "" || len(rp.Updates) != 0 {
 			t.Fatalf("memberships (-want +got):\n%s\nupdates %v", diff, rp.Updates)
 		}
-		if got := e.memberships(t, u); !cmp.Equal(got, map[int64]bool{x: false, y: false}) {
-			t.Fatalf("memberships %v", got)
-		}
+		e.wantMemberships(t, u, map[int64]bool{x: false, y: false})
 		if got := mainDeptOf(t, e.ctx, db, u); got != x {
 			t.Fatalf("main %v: the current main department is kept while the user is a member", got)
 		}
@@ -124,9 +130,7 @@ func TestSyncMembershipsHandMadeSurvive(t *testing.T) {
 		if diff := cmp.Diff(want, rp.Memberships); diff != "" {
 			t.Fatalf("memberships (-want +got):\n%s", diff)
 		}
-		if got := e.memberships(t, u); !cmp.Equal(got, map[int64]bool{x: false, y: true}) {
-			t.Fatalf("memberships %v", got)
-		}
+		e.wantMemberships(t, u, map[int64]bool{x: false, y: true})
 		if got := e.memberLinks(t, "u"); !slices.Equal(got, []string{fmt.Sprint(y)}) {
 			t.Fatalf("links %v", got)
 		}
@@ -137,9 +141,7 @@ func TestSyncMembershipsHandMadeSurvive(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.push(t, datasync.DataTypeUser, user("u", "n3", member("y", true, false)))
-		if got := e.memberships(t, u); !cmp.Equal(got, map[int64]bool{x: false, y: true}) {
-			t.Fatalf("memberships %v", got)
-		}
+		e.wantMemberships(t, u, map[int64]bool{x: false, y: true})
 		if got := e.memberLinks(t, "u"); !slices.Equal(got, []string{fmt.Sprint(y)}) {
 			t.Fatalf("links %v", got)
 		}
@@ -151,9 +153,7 @@ func TestSyncMembershipsHandMadeSurvive(t *testing.T) {
 		if diff := cmp.Diff(want, rp.Memberships); diff != "" {
 			t.Fatalf("memberships (-want +got):\n%s", diff)
 		}
-		if got := e.memberships(t, u); !cmp.Equal(got, map[int64]bool{x: false}) {
-			t.Fatalf("memberships %v", got)
-		}
+		e.wantMemberships(t, u, map[int64]bool{x: false})
 		if got := e.memberLinks(t, "u"); len(got) != 0 {
 			t.Fatalf("links %v", got)
 		}
@@ -338,6 +338,59 @@ func TestSyncMembershipsResyncUnchanged(t *testing.T) {
 		}
 		if n := e.writes.rows.Load() - before; n != 0 {
 			t.Fatalf("re-sync wrote %d rows", n)
+		}
+	})
+}
+
+// A user adopted by matchKey exists before the run: a dry run plans its
+// memberships as the real run does (its key, its hand-made memberships),
+// so Apply follows the plan, and the hand-made membership survives. A
+// user created in the same run plans without a key in both.
+func TestSyncMembershipsAdoptedUser(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := newDsyncEnv(t, db, users.Options{}, datasync.Options{ChunkSize: 1})
+		e.push(t, datasync.DataTypeDepartment, dept("x", "x"), dept("y", "y"))
+		x, y := e.deptID(t, "x"), e.deptID(t, "y")
+		ann := &users.User{Username: "ann", Email: "ann@example.com"}
+		if _, err := db.NewInsert().Model(ann).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := users.AddDepartmentMember(e.ctx, db, ann.ID, x, false); err != nil {
+			t.Fatal(err)
+		}
+
+		adopted := user("a", "Ann", member("y", true, false))
+		adopted["email"] = "ann@example.com"
+		created := user("b", "Bob", "x")
+		created["email"] = "bob@example.com"
+		data := dsyncData(datasync.DataTypeUser, adopted, created)
+		data.MatchKey = "email"
+		rp := e.planApply(t, data, "departments")
+
+		if got := e.userID(t, "a"); got != ann.ID {
+			t.Fatalf("record a is linked to user %d, want the adopted %d", got, ann.ID)
+		}
+		want := []datasync.MembershipChange{
+			{Op: datasync.MembershipAdd, UserUID: "a", UserPK: fmt.Sprint(ann.ID), DepartmentUID: "y", DepartmentPK: fmt.Sprint(y), IsOwner: true},
+			{Op: datasync.MembershipAdd, UserUID: "b", DepartmentUID: "x", DepartmentPK: fmt.Sprint(x)},
+		}
+		if diff := cmp.Diff(want, rp.Memberships); diff != "" {
+			t.Fatalf("memberships (-want +got):\n%s", diff)
+		}
+		if len(rp.Updates) != 1 || rp.Updates[0].UID != "b" || rp.Updates[0].PK != "" {
+			t.Fatalf("updates %+v: only b's main department, without a key", rp.Updates)
+		}
+		if got := e.memberships(t, ann.ID); !cmp.Equal(got, map[int64]bool{x: false, y: true}) {
+			t.Fatalf("memberships %v", got)
+		}
+		if got := e.memberLinks(t, "a"); !slices.Equal(got, []string{fmt.Sprint(y)}) {
+			t.Fatalf("links %v: the hand-made membership is not the source's", got)
+		}
+		if got := mainDeptOf(t, e.ctx, db, ann.ID); got != x {
+			t.Fatalf("main %v: a member of x keeps it", got)
+		}
+		if got := mainDeptOf(t, e.ctx, db, e.userID(t, "b")); got != x {
+			t.Fatalf("b's main %v", got)
 		}
 	})
 }

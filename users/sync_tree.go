@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/schema"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
@@ -170,28 +171,70 @@ func setParents(ctx context.Context, tx bun.IDB, s *deptSchema, parents map[int6
 }
 
 // setKeyColumn sets a nullable key column of the rows of table (by id)
-// to their values, and updatedAt, in one statement: an update joined to a
-// VALUES list, which costs one index lookup per row (a CASE would compare
-// each row with every branch).
+// to their values, and updatedAt, in one statement: an update joined to
+// the rows passed as one JSON argument, which costs one index lookup per
+// row and stays short to parse however many rows it sets.
 func setKeyColumn(ctx context.Context, tx bun.IDB, table schema.Safe, column string, vals map[int64]*int64) error {
 	if len(vals) == 0 {
 		return nil
 	}
-	rows := make([]bun.TupleValues, 0, len(vals))
-	for _, id := range slices.Sorted(maps.Keys(vals)) {
-		rows = append(rows, bun.Tuple([]any{id, vals[id]}))
+	rows := make([]byte, 0, 24*len(vals))
+	for i, id := range slices.Sorted(maps.Keys(vals)) {
+		rows = appendJSONRow(rows, i, id, vals[id])
 	}
-	// VALUES names its columns column1, column2 on both databases; the
-	// cast types a column of NULLs on PostgreSQL.
 	_, err := tx.NewUpdate().TableExpr("? AS t", table).
-		TableExpr("(VALUES ?) AS _data", bun.List(rows)).
-		Set("? = CAST(_data.column2 AS BIGINT)", bun.Ident(column)).
+		TableExpr("?", jsonRows(tx, rows)).
+		Set("? = "+jsonColumn(1, "BIGINT"), bun.Ident(column)).
 		Set("? = ?", bun.Ident("updatedAt"), time.Now().UTC()).
-		Where("t.? = _data.column1", bun.Ident("id")).Exec(ctx)
+		Where("t.? = "+jsonColumn(0, "BIGINT"), bun.Ident("id")).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("users: sync departments: setting %s: %w", column, err)
 	}
 	return nil
+}
+
+// jsonRows is a FROM item "j" with one row per element of rows, a JSON
+// array of arrays (without its brackets) passed as one argument; read its
+// columns with jsonColumn. A VALUES list of literals costs more to format
+// and to parse than the rows cost to write.
+func jsonRows(db bun.IDB, rows []byte) schema.QueryWithArgs {
+	fn := "json_each" // SQLite
+	if db.Dialect().Name() == dialect.PG {
+		fn = "json_array_elements"
+	}
+	return bun.SafeQuery(fn+"(?) AS j", "["+string(rows)+"]")
+}
+
+// jsonColumn is column i of a jsonRows row, as SQL type typ.
+func jsonColumn(i int, typ string) string {
+	return "CAST(j.value ->> " + strconv.Itoa(i) + " AS " + typ + ")"
+}
+
+// appendJSONRow appends the i-th row of a jsonRows argument: values are
+// int64, *int64 (nil is null) or bool.
+func appendJSONRow(b []byte, i int, vals ...any) []byte {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	b = append(b, '[')
+	for k, v := range vals {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		switch v := v.(type) {
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case *int64:
+			if v == nil {
+				b = append(b, "null"...)
+			} else {
+				b = strconv.AppendInt(b, *v, 10)
+			}
+		case bool:
+			b = strconv.AppendBool(b, v)
+		}
+	}
+	return append(b, ']')
 }
 
 // refreshLeaves sets isLeaf of the departments from whether they have
@@ -243,7 +286,11 @@ func checkDepartmentTree(ctx context.Context, db bun.IDB, s *deptSchema, data *d
 	if err != nil {
 		return err
 	}
-	return findCycle(parent, recs, order)
+	cycle := findCycle(parent, recs, order)
+	if cycle == nil {
+		return nil
+	}
+	return cycleError(ctx, b, cycle, recs)
 }
 
 func checkDeletedParents(recs map[string]treeRecord, order []string) error {
@@ -276,7 +323,11 @@ type deptTree struct {
 	uidOf   map[string]string // key → uid of the synced department
 }
 
-func loadDeptTree(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Batch) (*deptTree, error) {
+// loadDeptTree reads the tree; links are the departments links of the
+// uids that can name a department in it (the records and their parents).
+// A synced department named by no such uid can only be reached by its key,
+// so it is named by its key.
+func loadDeptTree(ctx context.Context, db bun.IDB, s *deptSchema, links map[string]datasync.Link) (*deptTree, error) {
 	var rows []struct {
 		ID       int64  `bun:"id"`
 		ParentID *int64 `bun:"parentId"`
@@ -285,14 +336,14 @@ func loadDeptTree(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Ba
 	if err := db.NewSelect().TableExpr("?", s.table.SQLName).Column("id", "parentId").Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("users: sync departments: reading the department tree: %w", err)
 	}
-	t := &deptTree{ids: make([]int64, len(rows)), parents: make(map[int64]*int64, len(rows))}
-	keys := make([]string, len(rows))
+	t := &deptTree{ids: make([]int64, len(rows)), parents: make(map[int64]*int64, len(rows)), uidOf: make(map[string]string, len(links))}
 	for i, row := range rows {
-		t.ids[i], t.parents[row.ID], keys[i] = row.ID, row.ParentID, formatPK(row.ID)
+		t.ids[i], t.parents[row.ID] = row.ID, row.ParentID
 	}
-	var err error
-	t.uidOf, err = b.LookupUIDs(ctx, datasync.DataTypeDepartment, departmentsResource, keys)
-	return t, err
+	for uid, l := range links {
+		t.uidOf[l.ResourcePk] = uid
+	}
+	return t, nil
 }
 
 func (t *deptTree) node(pk int64) treeNode {
@@ -311,7 +362,19 @@ func (t *deptTree) exists(pk int64) bool {
 // record of the run to the parent its parentUid resolves to (see
 // recordParents), any other department to its current parent.
 func finalParents(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Batch, recs map[string]treeRecord, order []string) (map[treeNode]treeNode, error) {
-	t, err := loadDeptTree(ctx, db, s, b)
+	// Looked up by uid: by key, the departments links would be found among
+	// the user records' membership links, which share the resource name.
+	uids := slices.Clone(order)
+	for _, uid := range order {
+		if p := recs[uid].parentUID; p != "" && !b.InRun(p) {
+			uids = append(uids, p)
+		}
+	}
+	links, err := b.LookupLinks(ctx, datasync.DataTypeDepartment, departmentsResource, uids)
+	if err != nil {
+		return nil, err
+	}
+	t, err := loadDeptTree(ctx, db, s, links)
 	if err != nil {
 		return nil, err
 	}
@@ -324,22 +387,13 @@ func finalParents(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Ba
 			parent[t.node(id)] = t.node(*p)
 		}
 	}
-	return parent, recordParents(ctx, b, t, recs, order, parent)
+	recordParents(b, t, recs, order, links, parent)
+	return parent, nil
 }
 
 // recordParents adds the records' edges: to a parent of the run, or to a
 // synced parent that exists; any other parentUid means no parent.
-func recordParents(ctx context.Context, b *datasync.Batch, t *deptTree, recs map[string]treeRecord, order []string, parent map[treeNode]treeNode) error {
-	var outside []string
-	for _, uid := range order {
-		if p := recs[uid].parentUID; p != "" && !b.InRun(p) {
-			outside = append(outside, p)
-		}
-	}
-	links, err := b.LookupLinks(ctx, datasync.DataTypeDepartment, departmentsResource, outside)
-	if err != nil {
-		return err
-	}
+func recordParents(b *datasync.Batch, t *deptTree, recs map[string]treeRecord, order []string, links map[string]datasync.Link, parent map[treeNode]treeNode) {
 	for _, uid := range order {
 		r := recs[uid]
 		if r.deleted || r.parentUID == "" {
@@ -350,21 +404,20 @@ func recordParents(ctx context.Context, b *datasync.Batch, t *deptTree, recs map
 			parent[uidNode(uid)] = uidNode(r.parentUID)
 		}
 	}
-	return nil
 }
 
-// findCycle walks up from every record of the run and fails on the first
+// findCycle walks up from every record of the run and returns the first
 // cycle that goes through one of them. A cycle among departments the run
 // does not touch is older than the run and not its business.
-func findCycle(parent map[treeNode]treeNode, recs map[string]treeRecord, order []string) error {
+func findCycle(parent map[treeNode]treeNode, recs map[string]treeRecord, order []string) []treeNode {
 	done := map[treeNode]bool{}
 	for _, uid := range order {
 		var path []treeNode
 		onPath := map[treeNode]int{}
 		for n, ok := uidNode(uid), true; ok && !done[n]; n, ok = parent[n] {
 			if i, seen := onPath[n]; seen {
-				if err := cycleError(path[i:], recs); err != nil {
-					return err
+				if slices.ContainsFunc(path[i:], func(n treeNode) bool { return recordOf(n, recs) }) {
+					return path[i:]
 				}
 				break
 			}
@@ -378,22 +431,41 @@ func findCycle(parent map[treeNode]treeNode, recs map[string]treeRecord, order [
 	return nil
 }
 
-func cycleError(cycle []treeNode, recs map[string]treeRecord) error {
+// recordOf reports whether n is a record of the run.
+func recordOf(n treeNode, recs map[string]treeRecord) bool {
+	uid, named := strings.CutPrefix(string(n), "u:")
+	_, ok := recs[uid]
+	return named && ok
+}
+
+// cycleError names the cycle's departments by uid, looking up those known
+// by key only (synced ones the run does not name).
+func cycleError(ctx context.Context, b *datasync.Batch, cycle []treeNode, recs map[string]treeRecord) error {
+	var pks []string
+	for _, n := range cycle {
+		if pk, ok := strings.CutPrefix(string(n), "#"); ok {
+			pks = append(pks, pk)
+		}
+	}
+	uids, err := b.LookupUIDs(ctx, datasync.DataTypeDepartment, departmentsResource, pks)
+	if err != nil {
+		return err
+	}
 	names := make([]string, 0, len(cycle)+1)
 	var indexes []int
 	for _, n := range cycle {
-		uid, synced := strings.CutPrefix(string(n), "u:")
-		if !synced {
-			names = append(names, "department "+strings.TrimPrefix(string(n), "#"))
-			continue
+		uid, named := strings.CutPrefix(string(n), "u:")
+		if !named {
+			pk := strings.TrimPrefix(string(n), "#")
+			if uid, named = uids[pk]; !named {
+				names = append(names, "department "+pk)
+				continue
+			}
 		}
 		names = append(names, strconv.Quote(uid))
 		if r, ok := recs[uid]; ok {
 			indexes = append(indexes, r.index)
 		}
-	}
-	if len(indexes) == 0 {
-		return nil
 	}
 	names = append(names, names[0])
 	return &datasync.DataError{Message: "parentUid cycle: " + strings.Join(names, " → "), Records: indexes}

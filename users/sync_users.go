@@ -2,15 +2,12 @@ package users
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/feature"
@@ -38,11 +35,6 @@ const (
 	reasonAlreadyGone  = "already gone"
 	reasonAdopts       = "adopts the existing user with the same "
 )
-
-// errNoDryRun is a dry-run chunk whose run the resource does not know: it
-// was not prepared, or was forgotten (its context ended, or it ran for
-// longer than dryRunMaxAge).
-var errNoDryRun = errors.New("users: sync: this dry run's earlier chunks are unknown; plan again")
 
 // UsersSyncResource is the datasync resource "users", NocoBase's
 // UserDataSyncResource done set-based: it creates, updates and deletes
@@ -75,7 +67,6 @@ var errNoDryRun = errors.New("users: sync: this dry run's earlier chunks are unk
 // one it would match by email, since the source cannot prove it owns it.
 type UsersSyncResource struct {
 	model any
-	dry   dryRuns
 }
 
 var (
@@ -110,17 +101,9 @@ func checkMatchKey(matchKey string) error {
 	return &datasync.DataError{Message: fmt.Sprintf("matchKey %s is not supported: use uid, email, phone or username", matchKey)}
 }
 
-// Prepare checks the matchKey before anything is planned and, for a dry
-// run, starts the record of what its chunks would write, so that each
-// chunk is planned as the real run will plan it.
-func (r *UsersSyncResource) Prepare(ctx context.Context, _ bun.IDB, data *datasync.UserData, batch *datasync.Batch) error {
-	if err := checkMatchKey(data.MatchKey); err != nil {
-		return err
-	}
-	if batch.DryRun && len(data.Records) > 0 {
-		r.dry.start(ctx, data)
-	}
-	return nil
+// Prepare checks the matchKey before anything is planned.
+func (r *UsersSyncResource) Prepare(_ context.Context, _ bun.IDB, data *datasync.UserData, _ *datasync.Batch) error {
+	return checkMatchKey(data.MatchKey)
 }
 
 // PlanBatch plans the chunk: the users to create, update (with the changed
@@ -145,23 +128,22 @@ func (r *UsersSyncResource) PlanBatch(ctx context.Context, db bun.IDB, batch *da
 			return nil, &datasync.DataError{Message: fmt.Sprintf("matchKey %s is not a unique column of the user model", batch.MatchKey)}
 		}
 	}
-	if !batch.DryRun {
+	if batch.DryRun {
+		// Nothing is written: the claims of the earlier chunks stand in for
+		// their writes, so each chunk plans as the real run will.
+		p.claims = batch.RunState(dryClaimsKey{}, func() any { return newUserClaims() }).(*userClaims)
+	} else {
 		// The run's earlier chunks are in the database already.
 		p.claims = newUserClaims()
-		return plan, p.run(ctx)
 	}
-	run, err := r.dry.take(batch)
-	if err != nil {
-		return nil, err
-	}
-	p.claims = run.claims
-	err = p.run(ctx)
-	r.dry.release(run, batch, err == nil)
-	if err != nil {
+	if err := p.run(ctx); err != nil {
 		return nil, err
 	}
 	return plan, nil
 }
+
+// dryClaimsKey is the RunState key of a dry run's userClaims.
+type dryClaimsKey struct{}
 
 // userPlanner plans one chunk.
 type userPlanner struct {
@@ -309,14 +291,26 @@ func (p *userPlanner) loadExisting(ctx context.Context, pks []int64) error {
 	if len(pks) == 0 {
 		return nil
 	}
+	want := make(map[int64]bool, len(pks))
+	for _, pk := range pks {
+		want[pk] = true
+	}
+	q := p.db.NewSelect().Model(p.f.table.ZeroIface).Column(p.f.pk.Name)
+	lo, hi := slices.Min(pks), slices.Max(pks)
+	if hi-lo < 2*int64(len(pks)) {
+		// A chunk's users were mostly created together, by an earlier run
+		// of the same records: their key range holds few others, and is
+		// cheaper to read than a list of every key is to parse.
+		q = q.Where("?TableAlias.? BETWEEN ? AND ?", bun.Ident(p.f.pk.Name), lo, hi)
+	} else {
+		q = q.Where("?TableAlias.? IN (?)", bun.Ident(p.f.pk.Name), bun.List(pks))
+	}
 	var ids []int64
-	err := p.db.NewSelect().Model(p.f.table.ZeroIface).Column(p.f.pk.Name).
-		Where("?TableAlias.? IN (?)", bun.Ident(p.f.pk.Name), bun.List(pks)).Scan(ctx, &ids)
-	if err != nil {
+	if err := q.Scan(ctx, &ids); err != nil {
 		return fmt.Errorf("users: sync: look up linked users: %w", err)
 	}
 	for _, id := range ids {
-		if !p.claims.gone[id] {
+		if want[id] && !p.claims.gone[id] {
 			p.exists[id] = true
 		}
 	}
@@ -657,78 +651,14 @@ func (c *userClaims) claim(f *syncFields, pk int64, vals map[string]any, start i
 	}
 }
 
-// dryRunMaxAge bounds how long a dry run's claims are kept when it never
-// plans its last chunk (a later resource failed it) and its context does
-// not end.
-const dryRunMaxAge = time.Hour
+// createdUsersKey is the RunState key of the users the users resource
+// created in the chunk it applied last. The departments resource plans
+// that chunk next: it tells these users from adopted ones (both are
+// linked during the run) and knows they have no memberships yet.
+type createdUsersKey struct{}
 
-// dryRuns are the dry runs in progress. Each chunk of a dry run must be
-// planned as the real run will plan it, after the earlier chunks were
-// written; the claims stand in for those writes.
-type dryRuns struct {
-	mu   sync.Mutex
-	runs []*dryRun
-}
-
-type dryRun struct {
-	data   *datasync.UserData
-	next   int  // the first record index of the chunk expected next
-	busy   bool // a chunk is being planned
-	began  time.Time
-	claims *userClaims
-	stop   func() bool // stops the clean-up at the end of the context
-}
-
-// start registers a dry run of data.
-func (d *dryRuns) start(ctx context.Context, data *datasync.UserData) {
-	run := &dryRun{data: data, began: time.Now(), claims: newUserClaims()}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.runs = slices.DeleteFunc(d.runs, func(r *dryRun) bool { return time.Since(r.began) > dryRunMaxAge })
-	d.runs = append(d.runs, run)
-	run.stop = context.AfterFunc(ctx, func() { d.remove(run) })
-}
-
-func (d *dryRuns) remove(run *dryRun) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.runs = slices.DeleteFunc(d.runs, func(r *dryRun) bool { return r == run })
-}
-
-// take finds the dry run the batch belongs to: the one that expects its
-// first record next, and holds that very record. (Two dry runs of the
-// same records at once plan alike, so either may take either's claims.)
-func (d *dryRuns) take(batch *datasync.Batch) (*dryRun, error) {
-	first := &batch.Records[0]
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, run := range d.runs {
-		if !run.busy && run.next == first.Index && first.Index < len(run.data.Records) &&
-			sameMap(run.data.Records[first.Index], first.MetaData) {
-			run.busy = true
-			return run, nil
-		}
-	}
-	return nil, errNoDryRun
-}
-
-// release hands the run back after its chunk was planned, forgetting it
-// after its last chunk or a failed one.
-func (d *dryRuns) release(run *dryRun, batch *datasync.Batch, ok bool) {
-	d.mu.Lock()
-	run.busy = false
-	run.next = batch.Records[0].Index + len(batch.Records)
-	done := !ok || run.next >= len(run.data.Records)
-	d.mu.Unlock()
-	if done {
-		run.stop()
-		d.remove(run)
-	}
-}
-
-// sameMap reports whether a and b are the same map (not merely equal).
-func sameMap(a, b datasync.Record) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+type createdUsers struct {
+	byUID map[string]string // record uid → the created user's key
 }
 
 // ApplyBatch writes the plan: the deletes (with the users' memberships and
@@ -760,7 +690,10 @@ func (r *UsersSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, batch *d
 	if err != nil {
 		return nil, err
 	}
+	fresh := make(map[string]string, len(created))
+	batch.RunState(createdUsersKey{}, func() any { return &createdUsers{} }).(*createdUsers).byUID = fresh
 	for i, ch := range plan.Creates {
+		fresh[ch.UID] = created[i]
 		if rec := records[ch.UID]; rec != nil && firstLink(rec) != "" {
 			changes = append(changes, datasync.LinkChange{UID: ch.UID, ResourcePk: firstLink(rec), IsDeleted: true})
 		}
@@ -876,6 +809,7 @@ func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates [
 	for i, ch := range creates {
 		f.set(models.Index(i).Elem(), ch.Values)
 	}
+	hooked := hookColumns(ctx, models.Index(0).Interface(), true)
 	for _, group := range defaultGroups(tx, f, models) {
 		part := reflect.MakeSlice(models.Type(), len(group), len(group))
 		for j, i := range group {
@@ -883,7 +817,8 @@ func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates [
 		}
 		p := reflect.New(part.Type())
 		p.Elem().Set(part)
-		if _, err := tx.NewInsert().Model(p.Interface()).Returning("?", bun.Ident(f.pk.Name)).Exec(ctx); err != nil {
+		cols := append(writtenColumns(f, part), hooked...)
+		if _, err := tx.NewInsert().Model(p.Interface()).Column(cols...).Returning("?", bun.Ident(f.pk.Name)).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("users: sync: create %d users: %w", len(group), err)
 		}
 	}
@@ -898,12 +833,39 @@ func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates [
 	return pks, nil
 }
 
+// defaulted reports whether the column takes its default (NULL for one
+// without) in the row v: what bun writes as DEFAULT or leaves out.
+func defaulted(fl *schema.Field, v reflect.Value) bool {
+	return fl.IsPtr && fl.HasNilValue(v) || fl.HasZeroValue(v) && (fl.NullZero || fl.SQLDefault != "")
+}
+
+// writtenColumns names the columns an insert of rows writes: all but the
+// generated key and those every row leaves to their default (most of a
+// synced user's: password, resetToken, audit columns …), which shortens
+// the statement to format and parse. Columns a hook fills are added by
+// the caller: the hook runs after this.
+func writtenColumns(f *syncFields, rows reflect.Value) []string {
+	cols := make([]string, 0, len(f.table.Fields))
+	for _, fl := range f.table.Fields {
+		if fl.IsPK {
+			continue
+		}
+		for i := range rows.Len() {
+			if !defaulted(fl, rows.Index(i).Elem()) {
+				cols = append(cols, fl.Name)
+				break
+			}
+		}
+	}
+	return cols
+}
+
 // defaultGroups splits the models to insert (indexes into models) by
 // which of their NOT NULL columns with a default they leave zero. Without
-// a DEFAULT placeholder (SQLite) bun leaves such a column out of a bulk
-// insert when the first row leaves it zero, which would drop the other
-// rows' values; within a group every row agrees. Where the dialect has
-// the placeholder, all rows go in one group.
+// a DEFAULT placeholder (SQLite) bun would write NULL for such a column
+// of a row that leaves it zero; within a group every row agrees, so
+// writtenColumns leaves it out. Where the dialect has the placeholder, all
+// rows go in one group.
 func defaultGroups(tx bun.IDB, f *syncFields, models reflect.Value) [][]int {
 	all := make([]int, models.Len())
 	for i := range all {
@@ -920,8 +882,7 @@ func defaultGroups(tx bun.IDB, f *syncFields, models reflect.Value) [][]int {
 		key = key[:0]
 		for _, fl := range f.table.Fields {
 			if fl.NotNull && !fl.AutoIncrement {
-				defaulted := fl.IsPtr && fl.HasNilValue(v) || fl.HasZeroValue(v) && (fl.NullZero || fl.SQLDefault != "")
-				key = append(key, "01"[boolIndex(defaulted)])
+				key = append(key, "01"[boolIndex(defaulted(fl, v))])
 			}
 		}
 		g, ok := byKey[string(key)]

@@ -401,6 +401,36 @@ func TestUsersSyncVanishedRecreated(t *testing.T) {
 	})
 }
 
+// TestUsersSyncUnchangedVanished: an unchanged record whose user was
+// deleted by hand re-creates it; the others are skipped. The chunk's users
+// are looked up by key range when their keys lie close together (a) and
+// by list when hand-made users lie between them (b).
+func TestUsersSyncUnchangedVanished(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := newUsyncEnv(t, db, users.Options{}, datasync.Options{})
+		a := []datasync.Record{{"uid": "a1", "email": "a1@x"}, {"uid": "a2", "email": "a2@x"}, {"uid": "a3", "email": "a3@x"}}
+		e.sync(t, a...)
+		b := []datasync.Record{{"uid": "b1", "email": "b1@x"}}
+		e.sync(t, b...)
+		for i := range 5 {
+			e.addUser(t, &users.User{Email: "hand" + strconv.Itoa(i) + "@x"})
+		}
+		b = append(b, datasync.Record{"uid": "b2", "email": "b2@x"})
+		e.sync(t, b...)
+		for name, recs := range map[string][]datasync.Record{"a": a, "b": b} {
+			gone := recs[len(recs)-1]
+			if _, err := db.NewDelete().Model(e.user(t, "email", gone["email"].(string))).WherePK().Exec(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			_, plan := e.plan(t, usyncData("test", "email", recs...))
+			want := []datasync.RecordChange{{UID: gone["uid"].(string), Values: map[string]any{"email": gone["email"]}, Reason: "the linked user no longer exists"}}
+			if diff := cmp.Diff(want, plan.Creates); diff != "" || plan.Unchanged != len(recs)-1 || len(plan.Updates) != 0 {
+				t.Errorf("%s: creates (-want +got):\n%s\nplan %+v", name, diff, plan)
+			}
+		}
+	})
+}
+
 // TestUsersSyncUnlinkedDeleteTouchesNothing: an isDeleted record the
 // source never synced deletes nothing, not even the user its email
 // matches, and creates nothing.
@@ -534,10 +564,7 @@ func TestUsersSyncFields(t *testing.T) {
 			t.Errorf("creates: %+v", plan.Creates)
 		}
 		e.sync(t, rec)
-		u := e.user(t, "email", "ann@x")
-		if u.ID == 999 || u.Password != "" || u.CreatedByID != nil || u.UpdatedByID != nil || u.Enabled == nil || !*u.Enabled ||
-			u.AppLang != "" || u.ResetToken != "" || u.SystemSettings != nil || u.MainDepartmentID != nil ||
-			u.PasswordChangeTz != 0 || u.CreatedAt.Year() == 2020 {
+		if u := e.user(t, "email", "ann@x"); systemFieldWritten(u) {
 			t.Errorf("a system field was written: %+v", u)
 		}
 
@@ -547,6 +574,14 @@ func TestUsersSyncFields(t *testing.T) {
 			t.Errorf("wrong type: %v", err)
 		}
 	})
+}
+
+// systemFieldWritten reports whether a user created from a record that
+// sets every system field has one of them from the record.
+func systemFieldWritten(u *users.User) bool {
+	return u.ID == 999 || u.Password != "" || u.CreatedByID != nil || u.UpdatedByID != nil || u.Enabled == nil || !*u.Enabled ||
+		u.AppLang != "" || u.ResetToken != "" || u.SystemSettings != nil || u.MainDepartmentID != nil ||
+		u.PasswordChangeTz != 0 || u.CreatedAt.Year() == 2020
 }
 
 // TestUsersSyncResyncUnchanged: the same data again writes no row.
@@ -696,32 +731,33 @@ func usyncPlanApplyFixture(t *testing.T, e *usyncEnv, matchKey string) datasync.
 	)
 }
 
+// wantValues checks that user pk has the values of a planned change.
+func (e *usyncEnv) wantValues(t *testing.T, what string, ch datasync.RecordChange, pk string) {
+	t.Helper()
+	u := e.user(t, "id", pk)
+	if u == nil {
+		t.Errorf("%s uid %s: no user %s", what, ch.UID, pk)
+		return
+	}
+	got := map[string]any{"nickname": u.Nickname, "email": u.Email, "username": u.Username, "phone": u.Phone}
+	for k, v := range ch.Values {
+		if got[k] != v {
+			t.Errorf("%s uid %s: %s = %v, want %v", what, ch.UID, k, got[k], v)
+		}
+	}
+}
+
 // wantPlanApplied checks the rows against the plan the run applied.
 func (e *usyncEnv) wantPlanApplied(t *testing.T, rp datasync.ResourcePlan) {
 	t.Helper()
-	wantValues := func(what string, ch datasync.RecordChange, pk string) {
-		t.Helper()
-		u := e.user(t, "id", pk)
-		if u == nil {
-			t.Errorf("%s uid %s: no user %s", what, ch.UID, pk)
-			return
-		}
-		got := map[string]any{"nickname": u.Nickname, "email": u.Email, "username": u.Username, "phone": u.Phone}
-		for k, v := range ch.Values {
-			if got[k] != v {
-				t.Errorf("%s uid %s: %s = %v, want %v", what, ch.UID, k, got[k], v)
-			}
-		}
-	}
 	for _, ch := range rp.Creates {
-		pk := e.link(t, "test", ch.UID)
-		wantValues("create", ch, pk)
+		e.wantValues(t, "create", ch, e.link(t, "test", ch.UID))
 	}
 	for _, ch := range rp.Updates {
 		if pk := e.link(t, "test", ch.UID); pk != ch.PK {
 			t.Errorf("update uid %s: linked to %q, want %q", ch.UID, pk, ch.PK)
 		}
-		wantValues("update", ch, ch.PK)
+		e.wantValues(t, "update", ch, ch.PK)
 	}
 	for _, ch := range rp.Deletes {
 		if e.user(t, "id", ch.PK) != nil || e.link(t, "test", ch.UID) != "" {
