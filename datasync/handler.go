@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // DefaultMaxPushBody is the largest push body [Manager.PushHandler]
@@ -190,7 +192,7 @@ func decodeObject(raw []byte) (map[string]any, error) {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, badRequest("body: want a JSON object, got %s", typeName(v))
+		return nil, badRequest("body: want a JSON object, got %s", jsonval.TypeName(v))
 	}
 	return obj, nil
 }
@@ -217,7 +219,7 @@ func optionalString(obj map[string]any, key string) (string, error) {
 	case string:
 		return v, nil
 	default:
-		return "", badRequest("%s: want a string, got %s", key, typeName(v))
+		return "", badRequest("%s: want a string, got %s", key, jsonval.TypeName(v))
 	}
 }
 
@@ -229,13 +231,13 @@ func decodeRecords(v any) ([]Record, error) {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, badRequest("records: want a list of objects, got %s", typeName(v))
+		return nil, badRequest("records: want a list of objects, got %s", jsonval.TypeName(v))
 	}
 	records := make([]Record, len(list))
 	for i, e := range list {
 		rec, ok := e.(map[string]any)
 		if !ok {
-			return nil, badRequest("records[%d]: want an object, got %s", i, typeName(e))
+			return nil, badRequest("records[%d]: want an object, got %s", i, jsonval.TypeName(e))
 		}
 		records[i] = rec
 	}

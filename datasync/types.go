@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // DataType says what a UserData carries: users or departments.
@@ -60,7 +62,7 @@ func (r Record) Departments() ([]UserDepartment, error) {
 	}
 	list, ok := raw.([]any)
 	if !ok {
-		return nil, fmt.Errorf("departments: want a list, got %s", typeName(raw))
+		return nil, fmt.Errorf("departments: want a list, got %s", jsonval.TypeName(raw))
 	}
 	out := make([]UserDepartment, 0, len(list))
 	for i, e := range list {
@@ -70,7 +72,7 @@ func (r Record) Departments() ([]UserDepartment, error) {
 		}
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("departments[%d]: want a uid or {uid, isOwner, isMain}, got %s", i, typeName(e))
+			return nil, fmt.Errorf("departments[%d]: want a uid or {uid, isOwner, isMain}, got %s", i, jsonval.TypeName(e))
 		}
 		uid, ok := uidString(m["uid"])
 		if !ok {
@@ -83,7 +85,7 @@ func (r Record) Departments() ([]UserDepartment, error) {
 			case bool:
 				*dst = v
 			default:
-				return nil, fmt.Errorf("departments[%d].%s: want a boolean, got %s", i, key, typeName(v))
+				return nil, fmt.Errorf("departments[%d].%s: want a boolean, got %s", i, key, jsonval.TypeName(v))
 			}
 		}
 		out = append(out, d)
@@ -111,24 +113,6 @@ func uidString(v any) (string, bool) {
 		return strconv.FormatInt(int64(v), 10), true
 	}
 	return "", false
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number, float64, int, int64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 // UserData is one push or one part of a source's output: records of one

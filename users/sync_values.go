@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun/schema"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // syncFields knows which columns of a bun model a sync may write and
@@ -179,10 +180,10 @@ func convertValue(fl *schema.Field, raw any) (any, error) {
 	case isNumberKind(t.Kind()):
 		return toNumber(fl, raw)
 	default:
-		return nil, &valueError{Field: fl.Name, Want: "a column type a sync can write (" + t.String() + ")", Got: jsonTypeName(raw)}
+		return nil, &valueError{Field: fl.Name, Want: "a column type a sync can write (" + t.String() + ")", Got: jsonval.TypeName(raw)}
 	}
 	if !ok {
-		return nil, &valueError{Field: fl.Name, Want: want, Got: jsonTypeName(raw)}
+		return nil, &valueError{Field: fl.Name, Want: want, Got: jsonval.TypeName(raw)}
 	}
 	return v, nil
 }
@@ -255,11 +256,11 @@ func toJSON(fl *schema.Field, raw any) (any, error) {
 	}
 	b, err := json.Marshal(raw)
 	if err != nil {
-		return nil, &valueError{Field: fl.Name, Want: "a JSON value", Got: jsonTypeName(raw)}
+		return nil, &valueError{Field: fl.Name, Want: "a JSON value", Got: jsonval.TypeName(raw)}
 	}
 	p := reflect.New(t)
 	if err := json.Unmarshal(b, p.Interface()); err != nil {
-		want, got := jsonWant(t), jsonTypeName(raw)
+		want, got := jsonWant(t), jsonval.TypeName(raw)
 		if want == got {
 			// The right shape with the wrong contents: name the Go type.
 			want += " that fits " + t.String()
@@ -286,7 +287,7 @@ func toNumber(fl *schema.Field, raw any) (any, error) {
 	t := fl.IndirectType
 	n, isFloat, ok := parseNumber(raw)
 	if !ok {
-		return nil, &valueError{Field: fl.Name, Want: numberWant(t), Got: jsonTypeName(raw)}
+		return nil, &valueError{Field: fl.Name, Want: numberWant(t), Got: jsonval.TypeName(raw)}
 	}
 	out := reflect.New(t).Elem()
 	switch {
@@ -363,29 +364,6 @@ func wholeNumber(f float64) number {
 		n.i, n.intOK = int64(f), true
 	}
 	return n
-}
-
-// jsonTypeName names the kind of a record value for an error message.
-func jsonTypeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number, float64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	rv := reflect.ValueOf(v)
-	if rv.CanInt() || rv.CanUint() || rv.CanFloat() {
-		return "a number"
-	}
-	return fmt.Sprintf("a %T", v)
 }
 
 // newModels returns a pointer to a new slice of n pointers to fresh model

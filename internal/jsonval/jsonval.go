@@ -591,3 +591,27 @@ var Strategies = map[string]Strategy{
 	"deepMerge": DeepMergeStrategy,
 	"merge":     Merge,
 }
+
+// TypeName names the JSON kind of a decoded value for an error message:
+// "null", "a string", "a boolean", "a number", "a list", "an object".
+func TypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	case json.Number:
+		return "a number"
+	}
+	rv := reflect.ValueOf(v)
+	if rv.CanInt() || rv.CanUint() || rv.CanFloat() {
+		return "a number"
+	}
+	return fmt.Sprintf("a %T", v)
+}

@@ -41,3 +41,18 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
+
+func TestTypeName(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{nil, "null"}, {"x", "a string"}, {true, "a boolean"}, {json.Number("1.5"), "a number"},
+		{3.0, "a number"}, {int64(3), "a number"}, {uint8(3), "a number"},
+		{[]any{1}, "a list"}, {map[string]any{}, "an object"}, {struct{}{}, "a struct {}"},
+	} {
+		if got := TypeName(c.v); got != c.want {
+			t.Errorf("TypeName(%#v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
