@@ -416,7 +416,7 @@ func (r *run) applyLinkChanges(ctx context.Context, resource string, c *chunk, c
 		rec := &c.recs[i]
 		if !ch.IsDeleted {
 			rec.Resources = append(rec.Resources, Link{Resource: resource, ResourcePk: ch.ResourcePk, New: true})
-			w.inserts = append(w.inserts, newLinkRow{RecordID: rec.ID, Resource: resource, ResourcePk: ch.ResourcePk})
+			w.inserts = append(w.inserts, newLinkRow{RecordID: rec.ID, ResourcePk: ch.ResourcePk})
 			rec.Unchanged = false
 			continue
 		}

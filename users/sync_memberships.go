@@ -29,6 +29,9 @@ type memberState struct {
 	rows   map[int64]map[int64]bool
 	mains  map[int64]*int64
 	exists map[int64]bool // users that exist
+	// newMains: the users resource gave a user it created (in a dry run:
+	// plans to create) its main department at insert (see newUserMain).
+	newMains bool
 }
 
 // A department uid of memberRun.depts that is not the key of a department.
@@ -57,6 +60,9 @@ type memberRun struct {
 	// takes work.
 	planned *datasync.Batch
 	work    *memberWork
+	// mainAtInsert: the users resource sets created users' main
+	// department (RegisterSyncResources).
+	mainAtInsert bool
 }
 
 func runOf(b *datasync.Batch) *memberRun {
@@ -155,23 +161,18 @@ func createdInChunk(b *datasync.Batch) (map[string]string, bool) {
 }
 
 func loadMemberState(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Batch, run *memberRun, recs []memberRecord) (*memberState, error) {
-	var ask []string
+	var entries []datasync.UserDepartment
 	var users []int64
 	for _, m := range recs {
-		for _, e := range m.entries {
-			if _, asked := run.depts[e.UID]; !asked {
-				run.depts[e.UID] = deptUnsynced
-				ask = append(ask, e.UID)
-			}
-		}
+		entries = append(entries, m.entries...)
 		if m.userPK != 0 && !m.created {
 			users = append(users, m.userPK)
 		}
 	}
-	if err := lookupDepartments(ctx, db, s, b, run.depts, ask); err != nil {
+	if err := run.resolve(ctx, db, s, b, entries); err != nil {
 		return nil, err
 	}
-	st := &memberState{depts: run.depts}
+	st := &memberState{depts: run.depts, newMains: run.mainAtInsert}
 	var err error
 	if st.rows, err = loadMemberships(ctx, db, users); err != nil {
 		return nil, err
@@ -185,6 +186,44 @@ func loadMemberState(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync
 		}
 	}
 	return st, nil
+}
+
+// resolve looks up the departments of entries the run has not looked up
+// yet.
+func (run *memberRun) resolve(ctx context.Context, db bun.IDB, s *deptSchema, b *datasync.Batch, entries []datasync.UserDepartment) error {
+	var ask []string
+	for _, e := range entries {
+		if _, asked := run.depts[e.UID]; !asked {
+			run.depts[e.UID] = deptUnsynced
+			ask = append(ask, e.UID)
+		}
+	}
+	return lookupDepartments(ctx, db, s, b, run.depts, ask)
+}
+
+// newUserMain is the main department of a user created with the
+// memberships entries: the last isMain entry's, else the first of them by
+// department key, as planMainDepartment picks for a user without
+// memberships. It is nil for no entries, and when an entry names a
+// department not there (the departments resource fails the record).
+func newUserMain(entries []datasync.UserDepartment, depts map[string]int64) *int64 {
+	var named, first *int64
+	for _, e := range entries {
+		pk := depts[e.UID]
+		if pk <= 0 {
+			return nil
+		}
+		if e.IsMain {
+			named = &pk
+		}
+		if first == nil || pk < *first {
+			first = &pk
+		}
+	}
+	if named != nil {
+		return named
+	}
+	return first
 }
 
 // lookupDepartments resolves the department uids into depts: their key,
@@ -320,7 +359,12 @@ func planUserMemberships(plan *datasync.ResourcePlan, work *memberWork, m member
 	n := len(plan.Memberships)
 	u.addOrUpdate(want)
 	u.remove(want)
-	mainChanged := planMainDepartment(plan, m, st.mains[m.userPK], want.main, u.final)
+	cur := st.mains[m.userPK]
+	if st.newMains && (m.created || m.userPK == 0) {
+		// Set at insert (a dry run's planned create will be).
+		cur = newUserMain(m.entries, st.depts)
+	}
+	mainChanged := planMainDepartment(plan, m, cur, want.main, u.final)
 	if !mainChanged && len(plan.Memberships) == n {
 		plan.Unchanged++
 	}

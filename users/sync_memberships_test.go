@@ -1,10 +1,13 @@
 package users_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -257,9 +260,31 @@ func TestSyncMembershipsDeletedUser(t *testing.T) {
 	})
 }
 
+// planApplyUsers is planApply returning the plans of both resources.
+func (e *dsyncEnv) planApplyUsers(t *testing.T, data datasync.UserData) (usersPlan, deptsPlan datasync.ResourcePlan) {
+	t.Helper()
+	plan, err := e.m.Plan(e.ctx, data)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	if _, err := e.m.Apply(e.ctx, plan); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	for _, rp := range plan.Resources {
+		switch rp.Resource {
+		case "users":
+			usersPlan = rp
+		case "departments":
+			deptsPlan = rp
+		}
+	}
+	return usersPlan, deptsPlan
+}
+
 // Plan equals what Apply then does: every membership change and main
 // department of the plan is in the directory afterwards, for users that
-// existed and users the same run creates (no key in the plan).
+// existed and users the same run creates (no key in the plan; their main
+// department is in the users plan's create).
 func TestSyncMembershipsPlanEqualsApply(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		e := newDsyncEnv(t, db, users.Options{}, datasync.Options{ChunkSize: 2})
@@ -272,9 +297,13 @@ func TestSyncMembershipsPlanEqualsApply(t *testing.T) {
 			// column (bun on SQLite omits a column with a default when the
 			// first row's value is zero).
 			user("3", "three", "c", member("a", true, false)))
-		rp := e.planApply(t, data, "departments")
-		if len(rp.Memberships) == 0 || len(rp.Updates) != 3 {
+		up, rp := e.planApplyUsers(t, data)
+		// User 3 is created with its main department: no update for it.
+		if len(rp.Memberships) == 0 || len(rp.Updates) != 2 || slices.ContainsFunc(rp.Updates, func(c datasync.RecordChange) bool { return c.UID == "3" }) {
 			t.Fatalf("plan %+v", rp)
+		}
+		if len(up.Creates) != 1 || up.Creates[0].Values["mainDepartmentId"] != e.deptID(t, "a") {
+			t.Fatalf("users plan creates %+v", up.Creates)
 		}
 		for _, c := range rp.Memberships {
 			u := e.userID(t, c.UserUID)
@@ -345,7 +374,8 @@ func TestSyncMembershipsResyncUnchanged(t *testing.T) {
 // A user adopted by matchKey exists before the run: a dry run plans its
 // memberships as the real run does (its key, its hand-made memberships),
 // so Apply follows the plan, and the hand-made membership survives. A
-// user created in the same run plans without a key in both.
+// user created in the same run plans without a key in both, and gets its
+// main department at insert.
 func TestSyncMembershipsAdoptedUser(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		e := newDsyncEnv(t, db, users.Options{}, datasync.Options{ChunkSize: 1})
@@ -377,8 +407,8 @@ func TestSyncMembershipsAdoptedUser(t *testing.T) {
 		if diff := cmp.Diff(want, rp.Memberships); diff != "" {
 			t.Fatalf("memberships (-want +got):\n%s", diff)
 		}
-		if len(rp.Updates) != 1 || rp.Updates[0].UID != "b" || rp.Updates[0].PK != "" {
-			t.Fatalf("updates %+v: only b's main department, without a key", rp.Updates)
+		if len(rp.Updates) != 0 {
+			t.Fatalf("updates %+v: b's main department is set at insert, a's stays", rp.Updates)
 		}
 		if got := e.memberships(t, ann.ID); !cmp.Equal(got, map[int64]bool{x: false, y: true}) {
 			t.Fatalf("memberships %v", got)
@@ -391,6 +421,131 @@ func TestSyncMembershipsAdoptedUser(t *testing.T) {
 		}
 		if got := mainDeptOf(t, e.ctx, db, e.userID(t, "b")); got != x {
 			t.Fatalf("b's main %v", got)
+		}
+	})
+}
+
+// userUpdates counts the UPDATE statements of the users table.
+type userUpdates struct{ n atomic.Int64 }
+
+func (h *userUpdates) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (h *userUpdates) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, `UPDATE "users"`) {
+		h.n.Add(1)
+	}
+}
+
+// withUserUpdates returns a manager over e's database that counts the
+// UPDATEs of users, its resources registered by register.
+func (e *dsyncEnv) withUserUpdates(t *testing.T, opts datasync.Options, register func(*datasync.Manager) error) (*datasync.Manager, *userUpdates) {
+	t.Helper()
+	h := &userUpdates{}
+	opts.Logger = slog.New(slog.DiscardHandler)
+	m := datasync.NewManager(e.db.WithQueryHook(h), opts)
+	if err := register(m); err != nil {
+		t.Fatal(err)
+	}
+	return m, h
+}
+
+func registerBoth(m *datasync.Manager) error { return users.RegisterSyncResources(m, users.Options{}) }
+
+// A created user has its main department after one run, the users
+// resource's INSERT having set it: no UPDATE of users, in a chunk mixing
+// a named main, the first by key, and no department.
+func TestSyncMainDepartmentAtInsert(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := newDsyncEnv(t, db, users.Options{}, datasync.Options{})
+		e.push(t, datasync.DataTypeDepartment, dept("a", "a"), dept("b", "b"), dept("c", "c"))
+		m, h := e.withUserUpdates(t, datasync.Options{}, registerBoth)
+		data := dsyncData(datasync.DataTypeUser,
+			user("1", "one", "c", member("b", false, true), "a"),
+			user("2", "two", "c", "b"),
+			user("3", "three"))
+		if _, err := m.UpdateOrCreate(e.ctx, data); err != nil {
+			t.Fatal(err)
+		}
+		if n := h.n.Load(); n != 0 {
+			t.Fatalf("%d UPDATEs of users", n)
+		}
+		for uid, want := range map[string]any{"1": e.deptID(t, "b"), "2": e.deptID(t, "b"), "3": nil} {
+			if got := mainDeptOf(t, e.ctx, db, e.userID(t, uid)); got != want {
+				t.Fatalf("user %q: main %v, want %v", uid, got, want)
+			}
+		}
+		e.wantMemberships(t, e.userID(t, "1"), map[int64]bool{e.deptID(t, "a"): false, e.deptID(t, "b"): false, e.deptID(t, "c"): false})
+	})
+}
+
+// With SkipFailed, a created user naming a department that is not synced
+// gets no main department and no membership: the departments resource
+// fails its record as before.
+func TestSyncMainDepartmentAtInsertSkipFailed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := newDsyncEnv(t, db, users.Options{}, datasync.Options{})
+		e.push(t, datasync.DataTypeDepartment, dept("12", "dept"))
+		m, h := e.withUserUpdates(t, datasync.Options{SkipFailed: true}, registerBoth)
+		if _, err := m.UpdateOrCreate(e.ctx, dsyncData(datasync.DataTypeUser, user("u1", "n", member("12", false, true), "13"), user("u2", "m", "12"))); err != nil {
+			t.Fatal(err)
+		}
+		u1, u2 := e.userID(t, "u1"), e.userID(t, "u2")
+		if got := mainDeptOf(t, e.ctx, db, u1); got != nil {
+			t.Fatalf("u1's main %v, want none", got)
+		}
+		e.wantMemberships(t, u1, map[int64]bool{})
+		if got := mainDeptOf(t, e.ctx, db, u2); got != e.deptID(t, "12") {
+			t.Fatalf("u2's main %v", got)
+		}
+		if n := h.n.Load(); n != 0 {
+			t.Fatalf("%d UPDATEs of users", n)
+		}
+	})
+}
+
+// NewUsersSyncResource alone never sets a main department: not without
+// the departments resource, and not with one registered by hand, which
+// then sets it by an UPDATE as its plan says.
+func TestSyncMainDepartmentUsersResourceAlone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := newDsyncEnv(t, db, users.Options{}, datasync.Options{})
+		e.push(t, datasync.DataTypeDepartment, dept("a", "a"))
+		alone, _ := e.withUserUpdates(t, datasync.Options{}, func(m *datasync.Manager) error {
+			return m.RegisterResource(users.NewUsersSyncResource(users.Options{}), datasync.RegisterOptions{})
+		})
+		if _, err := alone.UpdateOrCreate(e.ctx, dsyncData(datasync.DataTypeUser, user("1", "one", "a"))); err != nil {
+			t.Fatal(err)
+		}
+		if got := mainDeptOf(t, e.ctx, db, e.userID(t, "1")); got != nil {
+			t.Fatalf("main %v without the departments resource", got)
+		}
+
+		byHand, h := e.withUserUpdates(t, datasync.Options{}, func(m *datasync.Manager) error {
+			if err := m.RegisterResource(users.NewUsersSyncResource(users.Options{}), datasync.RegisterOptions{}); err != nil {
+				return err
+			}
+			return m.RegisterResource(users.NewDepartmentsSyncResource(users.Options{}), datasync.RegisterOptions{After: []string{"users"}})
+		})
+		plan, err := byHand.Plan(e.ctx, dsyncData(datasync.DataTypeUser, user("2", "two", "a")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rp := range plan.Resources {
+			if rp.Resource == "users" && (len(rp.Creates) != 1 || rp.Creates[0].Values["mainDepartmentId"] != nil) {
+				t.Fatalf("users plan creates %+v", rp.Creates)
+			}
+			if rp.Resource == "departments" && (len(rp.Updates) != 1 || rp.Updates[0].Values["mainDepartmentId"] != e.deptID(t, "a")) {
+				t.Fatalf("departments plan updates %+v", rp.Updates)
+			}
+		}
+		if _, err := byHand.Apply(e.ctx, plan); err != nil {
+			t.Fatal(err)
+		}
+		if got := mainDeptOf(t, e.ctx, db, e.userID(t, "2")); got != e.deptID(t, "a") {
+			t.Fatalf("main %v", got)
+		}
+		if n := h.n.Load(); n != 1 {
+			t.Fatalf("%d UPDATEs of users, want the departments resource's one", n)
 		}
 	})
 }

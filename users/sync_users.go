@@ -67,6 +67,11 @@ const (
 // one it would match by email, since the source cannot prove it owns it.
 type UsersSyncResource struct {
 	model any
+	// depts is the departments resource registered after this one
+	// (RegisterSyncResources), nil alone. With it, a created user gets its
+	// main department in the INSERT: an UPDATE of every new user after
+	// would rewrite each index of the row.
+	depts *DepartmentsSyncResource
 }
 
 var (
@@ -122,6 +127,12 @@ func (r *UsersSyncResource) PlanBatch(ctx context.Context, db bun.IDB, batch *da
 		f: newSyncFields(db, r.model, usersSyncOmit...), db: db, batch: batch, plan: plan,
 		start: batch.Records[0].Index, matchCol: -1, ignored: map[string]bool{},
 	}
+	if r.depts != nil {
+		if p.mainField = mainDepartmentField(p.f); p.mainField != nil {
+			p.depts = r.depts.schema(db)
+			runOf(batch).mainAtInsert = true
+		}
+	}
 	if batch.MatchKey != "" && batch.MatchKey != "uid" {
 		p.matchCol = slices.IndexFunc(p.f.unique, func(fl *schema.Field) bool { return fl.Name == batch.MatchKey })
 		if p.matchCol < 0 {
@@ -158,6 +169,10 @@ type userPlanner struct {
 	// matchCol is the matchKey's index in f.unique; -1 when unlinked
 	// records always create.
 	matchCol int
+	// mainField is the user model's mainDepartmentId, set at insert when
+	// not nil; depts is then the departments' schema.
+	mainField *schema.Field
+	depts     *deptSchema
 
 	recs     []userRecord
 	exists   map[int64]bool          // linked users the chunk only needs to know exist
@@ -179,7 +194,8 @@ type userRecord struct {
 	pk      int64
 	deleted bool // "isDeleted": true
 	vals    map[string]any
-	err     error // values that do not fit their columns
+	err     error  // values that do not fit their columns
+	main    *int64 // the main department if the record creates its user (see newUserMain)
 }
 
 func (ur *userRecord) uid() string  { return ur.rec.SourceUk }
@@ -282,8 +298,61 @@ func (p *userPlanner) load(ctx context.Context) error {
 	if err := p.loadLinked(ctx); err != nil {
 		return err
 	}
-	return p.loadRoots(ctx)
+	if err := p.loadRoots(ctx); err != nil {
+		return err
+	}
+	return p.loadNewMains(ctx)
 }
+
+// loadNewMains works out the main department of each user the chunk may
+// create, when the resource sets it at insert. The department lookups go
+// to the departments resource's run cache, which it then reads.
+func (p *userPlanner) loadNewMains(ctx context.Context) error {
+	if p.mainField == nil {
+		return nil
+	}
+	var recs []*userRecord
+	var entries [][]datasync.UserDepartment
+	for i := range p.recs {
+		ur := &p.recs[i]
+		if _, has := p.rows[ur.pk]; has || !p.writes(ur) || ur.err != nil {
+			continue
+		}
+		// A malformed field gives no main: the departments resource fails
+		// the record.
+		if es, err := ur.rec.MetaData.Departments(); err == nil && len(es) > 0 {
+			recs, entries = append(recs, ur), append(entries, es)
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	run := runOf(p.batch)
+	if err := run.resolve(ctx, p.db, p.depts, p.batch, slices.Concat(entries...)); err != nil {
+		return err
+	}
+	for i, ur := range recs {
+		ur.main = newUserMain(entries[i], run.depts)
+	}
+	return nil
+}
+
+// mainDepartmentField is the user model's mainDepartmentId column, nil
+// if it has none of an integer type.
+func mainDepartmentField(f *syncFields) *schema.Field {
+	fl := f.table.FieldMap[mainDepartmentColumn]
+	if fl == nil {
+		return nil
+	}
+	switch fl.IndirectType.Kind() {
+	case reflect.Int, reflect.Int64:
+		return fl
+	}
+	return nil
+}
+
+// mainDepartmentColumn is the user's main department.
+const mainDepartmentColumn = "mainDepartmentId"
 
 // loadExisting learns which of pks are users, reading only their keys.
 func (p *userPlanner) loadExisting(ctx context.Context, pks []int64) error {
@@ -533,7 +602,12 @@ func (p *userPlanner) planCreate(ur *userRecord, reason string) {
 		p.fail(ur, fmt.Sprintf("field %q is already used by another user", field))
 		return
 	}
-	p.plan.Creates = append(p.plan.Creates, datasync.RecordChange{UID: ur.uid(), Values: ur.vals, Reason: reason})
+	vals := ur.vals
+	if ur.main != nil {
+		vals = maps.Clone(ur.vals)
+		vals[mainDepartmentColumn] = *ur.main
+	}
+	p.plan.Creates = append(p.plan.Creates, datasync.RecordChange{UID: ur.uid(), Values: vals, Reason: reason})
 	p.claims.claim(p.f, 0, ur.vals, p.start)
 }
 
@@ -806,8 +880,13 @@ func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates [
 		return nil, nil
 	}
 	models := f.newModels(len(creates)).Elem()
+	mainField := mainDepartmentField(f)
 	for i, ch := range creates {
-		f.set(models.Index(i).Elem(), ch.Values)
+		v := models.Index(i).Elem()
+		f.set(v, ch.Values)
+		if main, ok := ch.Values[mainDepartmentColumn].(int64); ok && mainField != nil {
+			setInt(mainField, v, main)
+		}
 	}
 	hooked := hookColumns(ctx, models.Index(0).Interface(), true)
 	for _, group := range defaultGroups(tx, f, models) {
@@ -831,6 +910,17 @@ func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates [
 		pks[i] = strconv.FormatInt(pk, 10)
 	}
 	return pks, nil
+}
+
+// setInt sets the integer column fl of the row v.
+func setInt(fl *schema.Field, v reflect.Value, n int64) {
+	val := reflect.ValueOf(n).Convert(fl.IndirectType)
+	if fl.IsPtr {
+		p := reflect.New(fl.IndirectType)
+		p.Elem().Set(val)
+		val = p
+	}
+	fl.Value(v).Set(val)
 }
 
 // defaulted reports whether the column takes its default (NULL for one

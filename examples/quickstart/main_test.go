@@ -29,7 +29,7 @@ func TestQuickstartRuns(t *testing.T) {
 		`"result":[{"resource":"departments","detail":{"count":{"all":2,"success":2,"failed":0},"failedRecords":[]}}]`,
 		"Web's parent: Engineering",
 		"users       creates 2, updates 0, membership changes 0",
-		"departments creates 0, updates 2, membership changes 3",
+		"departments creates 0, updates 0, membership changes 3",
 		"applied: 3 memberships",
 		"the same push again: 2 unchanged, nothing to write",
 	} {
