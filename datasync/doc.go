@@ -107,5 +107,8 @@
 //   - A membership made by hand is never removed or changed by a sync
 //     (NocoBase removes every membership the source does not list:
 //     nocobase#9136).
+//   - A result's detail names the record fields a resource ignored
+//     (ignoredFields, omitted when there are none), and the run logs them
+//     once: NocoBase drops a misspelt field without a word.
 //   - Task guards work (NocoBase's `!tasks && !tasks.length` never fires).
 package datasync

@@ -457,6 +457,10 @@ func (s *resourceStep) add(collect bool, plan *ResourcePlan, handed int, failure
 	count.Failed += len(failures)
 	count.Success = count.All - count.Failed
 	s.result.Detail.FailedRecords = append(s.result.Detail.FailedRecords, failures...)
+	if len(plan.Ignored) > 0 {
+		d := &s.result.Detail
+		d.IgnoredFields = slices.Compact(slices.Sorted(slices.Values(append(d.IgnoredFields, plan.Ignored...))))
+	}
 
 	p := &s.progress
 	p.Read += handed
@@ -519,6 +523,13 @@ func (r *run) logDone(took time.Duration) {
 	r.m.log.Info(msg, "source", r.sourceName, "dataType", r.dataType, "records", len(r.data.Records),
 		"new", r.counts.New, "changed", r.counts.Changed, "unchanged", r.counts.Unchanged,
 		slog.Group("resources", per...), "duration", took)
+	for _, s := range r.steps {
+		if ignored := s.result.Detail.IgnoredFields; len(ignored) > 0 {
+			// A misspelt field is otherwise silent: say so once a run.
+			r.m.log.Warn("datasync: record fields ignored", "source", r.sourceName, "dataType", r.dataType,
+				"resource", s.res.Name(), "fields", ignored)
+		}
+	}
 }
 
 // resourceError names the resource and step of err. Input errors and

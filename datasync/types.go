@@ -177,9 +177,13 @@ type SyncResult struct {
 }
 
 // SyncDetail counts a resource's records and lists those that failed.
+// IgnoredFields (not in NocoBase, omitted when empty) names record fields
+// the resource had nowhere to write, sorted: a misspelt field shows here
+// instead of vanishing.
 type SyncDetail struct {
 	Count         SyncCount      `json:"count"`
 	FailedRecords []FailedRecord `json:"failedRecords"`
+	IgnoredFields []string       `json:"ignoredFields,omitempty"`
 }
 
 // SyncCount is NocoBase's {all, success, failed}.
