@@ -562,7 +562,8 @@ func TestSkipFailed(t *testing.T) {
 			{Resource: "mock-users", Detail: datasync.SyncDetail{Count: datasync.SyncCount{All: 5, Success: 4, Failed: 1},
 				FailedRecords: []datasync.FailedRecord{{Record: datasync.Record{"uid": "3", "nickname": "n3", "title": "T3"}, Message: "mock-users refuses uid 3"}}}},
 			{Resource: "items", Detail: datasync.SyncDetail{Count: datasync.SyncCount{All: 5, Success: 4, Failed: 1},
-				FailedRecords: []datasync.FailedRecord{{Record: datasync.Record{"uid": "5", "nickname": "n5"}, Message: "title is required"}}}},
+				FailedRecords: []datasync.FailedRecord{{Record: datasync.Record{"uid": "5", "nickname": "n5"}, Message: "title is required"}},
+				IgnoredFields: []string{"nickname"}}},
 		}
 		if diff := cmp.Diff(want, results); diff != "" {
 			t.Errorf("results (-want +got):\n%s", diff)
