@@ -1,10 +1,12 @@
 package datasync
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -18,15 +20,11 @@ import (
 // so a chunk's statements carry no more than they need (metaData goes in
 // as the JSON already made for the hash, not encoded a second time).
 
-// storedRow is a sync record with one of its links (none: the link
-// columns are NULL).
-type storedRow struct {
-	ID         int64
-	SourceUk   string
-	MetaHash   string
-	LinkID     int64
-	Resource   string
-	ResourcePk string
+// storedLink is one link of a stored sync record, as loadStored reads it.
+type storedLink struct {
+	id       int64
+	resource string
+	pk       string
 }
 
 type newRecordRow struct {
@@ -76,64 +74,145 @@ func hasRecords(ctx context.Context, db bun.IDB, sourceName string, dataType Dat
 	return exists, nil
 }
 
-// storedQuery reads a chunk's sync records and their links in one
-// statement. loadStored puts the links oldest first (NocoBase's order: the
-// first link to a resource is the one it updates) rather than the
-// database, which would sort every row of the chunk.
-const storedQuery = `SELECT r."id", r."sourceUk", r."metaHash", l."id", l."resource", l."resourcePk"
+// A chunk's sync records are read one row per record, its links folded
+// into one text column, as "<id> <n> <resource><m> <pk>" per link, n and m
+// the byte lengths of the strings that follow: any text can be read back,
+// and a re-sync (two or three links a user record) reads a third of the
+// rows and cells it would one row per link. Links come in no order:
+// loadStored puts them oldest first (NocoBase's order: the first link to
+// a resource is the one it updates).
+const storedLinksSQLite = `(SELECT group_concat(l."id" || ' ' || length(CAST(l."resource" AS BLOB)) || ' ' || l."resource"
+	|| length(CAST(COALESCE(l."resourcePk", '') AS BLOB)) || ' ' || COALESCE(l."resourcePk", ''), '')
+	FROM "userDataSyncRecordsResources" AS l WHERE l."recordId" = r."id")`
+
+// storedQuery reads a chunk's sync records with their links. The uids come
+// as one JSON array: a list of literals costs more to format and to parse
+// than the records cost to read.
+const storedQuery = `SELECT r."id", r."sourceUk", r."metaHash", ` + storedLinksSQLite + `
 FROM "userDataSyncRecords" AS r
-LEFT JOIN "userDataSyncRecordsResources" AS l ON l."recordId" = r."id"
-WHERE r."sourceName" = ? AND r."dataType" = ? AND r."sourceUk" IN (?)`
+WHERE r."sourceName" = ? AND r."dataType" = ? AND r."sourceUk" IN (SELECT j.value FROM json_each(?) AS j)`
 
 // storedQueryPG is storedQuery for PostgreSQL. Planning a first sync's
 // chunk, it has no statistics on tables filled in the same transaction,
 // and would apply a long IN list as a filter over every record of the
 // data type, or join the links by scanning them all. The LATERAL
-// subqueries (OFFSET 0 keeps them from being merged into the join) fix
-// the plan instead: for each uid, one probe of the unique index, then one
-// of the links' index on recordId.
-const storedQueryPG = `SELECT r."id", r."sourceUk", r."metaHash", l."id", l."resource", l."resourcePk"
+// subqueries (OFFSET 0 keeps the first from being merged into the join)
+// fix the plan instead: for each uid, one probe of the unique index, then
+// one of the links' index on recordId.
+const storedQueryPG = `SELECT r."id", r."sourceUk", r."metaHash", l."links"
 FROM unnest(?::text[]) AS u("uk")
 CROSS JOIN LATERAL (
 	SELECT "id", "sourceUk", "metaHash" FROM "userDataSyncRecords"
 	WHERE "sourceName" = ? AND "dataType" = ? AND "sourceUk" = u."uk" OFFSET 0
 ) AS r
 LEFT JOIN LATERAL (
-	SELECT "id", "resource", "resourcePk" FROM "userDataSyncRecordsResources"
-	WHERE "recordId" = r."id" OFFSET 0
+	SELECT string_agg(l."id"::text || ' ' || octet_length(l."resource") || ' ' || l."resource"
+		|| octet_length(COALESCE(l."resourcePk", '')) || ' ' || COALESCE(l."resourcePk", ''), '') AS "links"
+	FROM "userDataSyncRecordsResources" AS l WHERE l."recordId" = r."id"
 ) AS l ON true`
 
 func (r *run) pg() bool { return r.db.Dialect().Name() == dialect.PG }
 
-// loadStored returns the sync records of uids with their links. It scans
-// rows by hand: it runs for every record of every sync, and a re-sync of
-// unchanged data is little else.
-func (r *run) loadStored(ctx context.Context, uids []string) ([]storedRow, error) {
-	query, args := storedQuery, []any{r.sourceName, r.dataType, bun.List(uids)}
+// storedArgs are the arguments of the dialect's stored query.
+func (r *run) storedArgs(uids []string) (string, []any) {
 	if r.pg() {
-		query, args = storedQueryPG, []any{pgdialect.Array(uids), r.sourceName, r.dataType}
+		return storedQueryPG, []any{pgdialect.Array(uids), r.sourceName, r.dataType}
 	}
+	size := 2
+	for _, uid := range uids {
+		size += len(uid) + 3
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for i, uid := range uids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, uid)
+	}
+	return storedQuery, []any{r.sourceName, r.dataType, string(append(b, ']'))}
+}
+
+// loadStored gives the chunk's records their sync record ids and links,
+// marks the unchanged ones and returns the positions of the changed ones
+// with their ids. It scans rows by hand into reused buffers: it runs for
+// every record of every sync, and a re-sync of unchanged data is little
+// else.
+func (r *run) loadStored(ctx context.Context, c *chunk, uids []string) (changedAt []int, changed []int64, err error) {
+	query, args := r.storedArgs(uids)
 	rows, err := r.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("datasync: load sync records: %w", err)
+		return nil, nil, fmt.Errorf("datasync: load sync records: %w", err)
 	}
 	defer rows.Close()
-	out := make([]storedRow, 0, len(uids))
-	var hash, resource, pk sql.NullString
-	var linkID sql.NullInt64
+	var id int64
+	var uk, hash, links sql.RawBytes
+	var buf []storedLink
 	for rows.Next() {
-		var row storedRow
-		if err := rows.Scan(&row.ID, &row.SourceUk, &hash, &linkID, &resource, &pk); err != nil {
-			return nil, fmt.Errorf("datasync: load sync records: %w", err)
+		if err := rows.Scan(&id, &uk, &hash, &links); err != nil {
+			return nil, nil, fmt.Errorf("datasync: load sync records: %w", err)
 		}
-		row.MetaHash, row.LinkID, row.Resource, row.ResourcePk = hash.String, linkID.Int64, resource.String, pk.String
-		out = append(out, row)
+		i, ok := c.index(r, string(uk))
+		if !ok {
+			return nil, nil, fmt.Errorf("datasync: sync record %d has uid %q, which was not asked for", id, uk)
+		}
+		rec := &c.recs[i]
+		rec.ID = id
+		rec.Unchanged = len(hash) > 0 && string(hash) == c.hash[i]
+		if !rec.Unchanged {
+			changedAt, changed = append(changedAt, i), append(changed, id)
+		}
+		if buf, err = r.parseLinks(buf[:0], links); err != nil {
+			return nil, nil, fmt.Errorf("datasync: sync record %d: %w", id, err)
+		}
+		slices.SortFunc(buf, func(a, b storedLink) int { return cmp.Compare(a.id, b.id) })
+		for _, l := range buf {
+			rec.Resources = append(rec.Resources, Link{Resource: l.resource, ResourcePk: l.pk, New: l.id > r.linkBase})
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("datasync: load sync records: %w", err)
+		return nil, nil, fmt.Errorf("datasync: load sync records: %w", err)
 	}
-	slices.SortFunc(out, func(a, b storedRow) int { return cmp.Compare(a.LinkID, b.LinkID) })
-	return out, nil
+	return changedAt, changed, nil
+}
+
+var errLinksEncoding = errors.New("malformed links")
+
+// parseLinks appends the links of s, in storedLinksSQLite's encoding, to
+// buf. Resource names repeat on every record, so each is made a string
+// once a run.
+func (r *run) parseLinks(buf []storedLink, s []byte) ([]storedLink, error) {
+	for len(s) > 0 {
+		var l storedLink
+		var n int64
+		var text []byte
+		var ok bool
+		if l.id, s, ok = cutNumber(s); !ok {
+			return nil, errLinksEncoding
+		}
+		if n, s, ok = cutNumber(s); !ok || n > int64(len(s)) {
+			return nil, errLinksEncoding
+		}
+		text, s = s[:n], s[n:]
+		if l.resource, ok = r.resourceNames[string(text)]; !ok {
+			l.resource = string(text)
+			r.resourceNames[l.resource] = l.resource
+		}
+		if n, s, ok = cutNumber(s); !ok || n > int64(len(s)) {
+			return nil, errLinksEncoding
+		}
+		l.pk, s = string(s[:n]), s[n:]
+		buf = append(buf, l)
+	}
+	return buf, nil
+}
+
+// cutNumber reads the decimal number that starts s, up to a space, and
+// returns what follows the space.
+func cutNumber(s []byte) (int64, []byte, bool) {
+	head, rest, found := bytes.Cut(s, []byte{' '})
+	n, err := strconv.ParseInt(string(head), 10, 64)
+	return n, rest, found && err == nil && n >= 0
 }
 
 // loadMetaData returns the stored metaData of the sync records ids: a

@@ -37,6 +37,8 @@ type run struct {
 	deferred []func(ctx context.Context, tx bun.IDB) error
 	state    map[any]any // Batch.RunState
 	lookups  lookupCache
+	// resourceNames makes each resource name read with links one string.
+	resourceNames map[string]string
 
 	enc    *recordEncoder
 	steps  []*resourceStep // the resources accepting the data type, in order
@@ -83,7 +85,7 @@ func (m *Manager) newRun(ctx context.Context, db bun.IDB, data *UserData, uids m
 	r := &run{
 		m: m, db: db, sourceName: data.SourceName, dataType: data.DataType, matchKey: data.MatchKey,
 		dryRun: dryRun, collect: collect, data: data, uids: uids, linkBase: base, fresh: !stored,
-		enc: newRecordEncoder(),
+		enc: newRecordEncoder(), resourceNames: map[string]string{},
 	}
 	for _, res := range m.Resources() {
 		if !slices.Contains(res.Accepts(), data.DataType) {
@@ -212,11 +214,11 @@ func (r *run) loadChunk(ctx context.Context, start, end int) (*chunk, error) {
 		}
 	}
 	if !r.fresh {
-		stored, err := r.loadStored(ctx, uids)
+		changedAt, changed, err := r.loadStored(ctx, c, uids)
 		if err != nil {
 			return nil, err
 		}
-		if err := r.attachStored(ctx, c, stored); err != nil {
+		if err := r.loadPrevious(ctx, c, changedAt, changed); err != nil {
 			return nil, err
 		}
 	}
@@ -233,28 +235,9 @@ func (r *run) loadChunk(ctx context.Context, start, end int) (*chunk, error) {
 	return c, nil
 }
 
-// attachStored gives the chunk's records their sync record ids, links and
-// previous metaData, and marks the unchanged ones.
-func (r *run) attachStored(ctx context.Context, c *chunk, stored []storedRow) error {
-	var changed []int64
-	var changedAt []int
-	for _, s := range stored {
-		i, ok := c.index(r, s.SourceUk)
-		if !ok {
-			return fmt.Errorf("datasync: sync record %d has uid %q, which was not asked for", s.ID, s.SourceUk)
-		}
-		rec := &c.recs[i]
-		if rec.ID == 0 { // the record's first row
-			rec.ID = s.ID
-			rec.Unchanged = s.MetaHash != "" && s.MetaHash == c.hash[i]
-			if !rec.Unchanged {
-				changed, changedAt = append(changed, s.ID), append(changedAt, i)
-			}
-		}
-		if s.LinkID != 0 {
-			rec.Resources = append(rec.Resources, Link{Resource: s.Resource, ResourcePk: s.ResourcePk, New: s.LinkID > r.linkBase})
-		}
-	}
+// loadPrevious gives the changed records of c (at changedAt, with the
+// sync record ids changed) their previous metaData.
+func (r *run) loadPrevious(ctx context.Context, c *chunk, changedAt []int, changed []int64) error {
 	if len(changed) == 0 {
 		return nil
 	}
