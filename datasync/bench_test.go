@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,28 +174,12 @@ func BenchmarkSyncUsersPG(b *testing.B) {
 	benchFirstSync(b, func(b *testing.B) *bun.DB { return dbtest.Postgres(b) })
 }
 
-// writeCounter counts the rows INSERT, UPDATE and DELETE statements touch.
-type writeCounter struct{ rows atomic.Int64 }
-
-func (*writeCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-
-func (w *writeCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	switch e.Operation() {
-	case "INSERT", "UPDATE", "DELETE":
-		if e.Result != nil {
-			if n, err := e.Result.RowsAffected(); err == nil {
-				w.rows.Add(n)
-			}
-		}
-	}
-}
-
 // BenchmarkResyncUnchanged pushes the fixture a second time: every record
 // is unchanged, so nothing may be written.
 func BenchmarkResyncUnchanged(b *testing.B) {
 	db := benchSQLite(b)
 	pushBoth(b, newBenchManager(b, db, nil))
-	counter := &writeCounter{}
+	counter := &queryCounter{}
 	m := datasync.NewManager(db.WithQueryHook(counter), datasync.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err := users.RegisterSyncResources(m, users.Options{}); err != nil {
 		b.Fatal(err)

@@ -30,15 +30,15 @@ func planFixture(t *testing.T, db *bun.DB) (*datasync.Manager, *perRecordUsers, 
 
 func TestPlanWritesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		counter := &writeStmts{}
+		counter := &queryCounter{}
 		m, res, data := planFixture(t, db.WithQueryHook(counter))
-		counter.n.Store(0)
+		counter.writes.Store(0)
 		before := dumpTables(t, db)
 		plan, err := m.Plan(context.Background(), data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := counter.n.Load(); n != 0 {
+		if n := counter.writes.Load(); n != 0 {
 			t.Errorf("Plan ran %d write statements", n)
 		}
 		if diff := cmp.Diff(before, dumpTables(t, db)); diff != "" {

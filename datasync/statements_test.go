@@ -3,7 +3,6 @@ package datasync_test
 import (
 	"context"
 	"log/slog"
-	"sync/atomic"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -12,14 +11,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
 	"github.com/gatehouse-dev/gatehouse/users"
 )
-
-type statementCounter struct{ n atomic.Int64 }
-
-func (*statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-
-func (c *statementCounter) AfterQuery(context.Context, *bun.QueryEvent) { c.n.Add(1) }
 
 // TestStatementsPerChunk holds the set-based claim: syncing users through
 // the built-in resources costs a bounded number of statements per chunk,
@@ -35,7 +26,7 @@ func TestStatementsPerChunk(t *testing.T) {
 		if err := datasync.CreateTables(ctx, db); err != nil {
 			t.Fatal(err)
 		}
-		counter := &statementCounter{}
+		counter := &queryCounter{}
 		m := datasync.NewManager(db.WithQueryHook(counter), datasync.Options{ChunkSize: chunk, Logger: slog.New(slog.DiscardHandler)})
 		if err := users.RegisterSyncResources(m, users.Options{}); err != nil {
 			t.Fatal(err)
@@ -48,11 +39,11 @@ func TestStatementsPerChunk(t *testing.T) {
 			name     string
 			perChunk int64
 		}{{"first sync", 10}, {"re-sync", 3}} {
-			before := counter.n.Load()
+			before := counter.statements.Load()
 			if _, err := m.UpdateOrCreate(ctx, staff); err != nil {
 				t.Fatal(err)
 			}
-			n := counter.n.Load() - before
+			n := counter.statements.Load() - before
 			t.Logf("%s: %d statements for %d chunks", run.name, n, chunks)
 			if n > run.perChunk*chunks+10 {
 				t.Errorf("%s of %d users in chunks of %d: %d statements, want at most %d a chunk (+10)", run.name, people, chunk, n, run.perChunk)

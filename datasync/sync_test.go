@@ -252,15 +252,22 @@ func (b *batchItems) ApplyBatch(ctx context.Context, tx bun.IDB, batch *datasync
 	return changes, nil
 }
 
-// writeStmts counts the statements that write (INSERT, UPDATE, DELETE).
-type writeStmts struct{ n atomic.Int64 }
+// queryCounter counts what a database handle runs: every statement, the
+// statements that write (INSERT, UPDATE, DELETE) and the rows they touch.
+type queryCounter struct{ statements, writes, rows atomic.Int64 }
 
-func (*writeStmts) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (*queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
 
-func (w *writeStmts) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+func (c *queryCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	c.statements.Add(1)
 	switch e.Operation() {
 	case "INSERT", "UPDATE", "DELETE":
-		w.n.Add(1)
+		c.writes.Add(1)
+		if e.Err == nil && e.Result != nil {
+			if n, err := e.Result.RowsAffected(); err == nil {
+				c.rows.Add(n)
+			}
+		}
 	}
 }
 
@@ -454,7 +461,7 @@ func TestChunking(t *testing.T) {
 // statement at all, and a changed record costs only its own writes.
 func TestUnchangedResyncWritesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		counter := &writeStmts{}
+		counter := &queryCounter{}
 		db = db.WithQueryHook(counter)
 		res := newPerRecordUsers("mock-users")
 		var events []datasync.Progress
@@ -474,10 +481,10 @@ func TestUnchangedResyncWritesNothing(t *testing.T) {
 		first := mustSync(t, m, decoded())
 		before := dumpTables(t, db)
 		res.calls, events = nil, nil
-		counter.n.Store(0)
+		counter.writes.Store(0)
 
 		again := mustSync(t, m, decoded())
-		if n := counter.n.Load(); n != 0 {
+		if n := counter.writes.Load(); n != 0 {
 			t.Errorf("an unchanged re-sync ran %d write statements", n)
 		}
 		if diff := cmp.Diff(first, again); diff != "" {
@@ -499,12 +506,12 @@ func TestUnchangedResyncWritesNothing(t *testing.T) {
 			}
 		}
 
-		counter.n.Store(0)
+		counter.writes.Store(0)
 		changed := decoded()
 		changed.Records[2]["title"] = "C2"
 		mustSync(t, m, changed)
 		// The sync record, the mock user and the item of uid 3.
-		if n := counter.n.Load(); n != 3 {
+		if n := counter.writes.Load(); n != 3 {
 			t.Errorf("one changed record ran %d write statements, want 3", n)
 		}
 		if diff := cmp.Diff([]string{"update:3"}, res.calls); diff != "" {

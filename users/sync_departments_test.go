@@ -1,15 +1,12 @@
 package users_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,50 +17,13 @@ import (
 	"github.com/gatehouse-dev/gatehouse/users"
 )
 
-// dsyncEnv is a directory with a datasync manager that has the built-in
-// resources registered, pushing as source "api".
-type dsyncEnv struct {
-	ctx    context.Context
-	db     *bun.DB
-	m      *datasync.Manager
-	writes *dsyncWrites
-}
+// dsyncEnv is usyncEnv (a directory with the built-in resources and a
+// write counter) with the department helpers; it pushes as source "api".
+type dsyncEnv struct{ *usyncEnv }
 
 func newDsyncEnv(t *testing.T, db *bun.DB, opts users.Options, mopts datasync.Options) *dsyncEnv {
 	t.Helper()
-	ctx := context.Background()
-	if err := users.CreateTables(ctx, db, opts); err != nil {
-		t.Fatal(err)
-	}
-	if err := datasync.CreateTables(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if mopts.Logger == nil {
-		mopts.Logger = slog.New(slog.DiscardHandler)
-	}
-	w := &dsyncWrites{}
-	db = db.WithQueryHook(w)
-	m := datasync.NewManager(db, mopts)
-	if err := users.RegisterSyncResources(m, opts); err != nil {
-		t.Fatal(err)
-	}
-	return &dsyncEnv{ctx: ctx, db: db, m: m, writes: w}
-}
-
-// dsyncWrites counts the rows written (inserted, updated, deleted).
-type dsyncWrites struct{ rows atomic.Int64 }
-
-func (w *dsyncWrites) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-
-func (w *dsyncWrites) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	if e.Err != nil || e.Result == nil {
-		return
-	}
-	switch e.Operation() {
-	case "INSERT", "UPDATE", "DELETE":
-		n, _ := e.Result.RowsAffected()
-		w.rows.Add(n)
-	}
+	return &dsyncEnv{newUsyncEnv(t, db, opts, mopts)}
 }
 
 func dsyncData(dt datasync.DataType, recs ...datasync.Record) datasync.UserData {
@@ -458,9 +418,9 @@ func TestSyncDepartmentsChildrenFirst(t *testing.T) {
 		}
 		wantTree(t, e, parent)
 
-		before := e.writes.rows.Load()
+		before := e.writes.Load()
 		e.push(t, datasync.DataTypeDepartment, recs...)
-		if n := e.writes.rows.Load() - before; n != 0 {
+		if n := e.writes.Load() - before; n != 0 {
 			t.Fatalf("re-sync wrote %d rows", n)
 		}
 		wantTree(t, e, parent)
@@ -518,13 +478,13 @@ func TestSyncDepartmentsCycle(t *testing.T) {
 		try := func(msg string, recs ...datasync.Record) {
 			t.Helper()
 			depts, records := e.count(t, "departments"), e.count(t, "userDataSyncRecords")
-			before := e.writes.rows.Load()
+			before := e.writes.Load()
 			_, err := e.m.UpdateOrCreate(e.ctx, dsyncData(datasync.DataTypeDepartment, recs...))
 			wantDataError(t, err, msg)
 			if _, err := e.m.Plan(e.ctx, dsyncData(datasync.DataTypeDepartment, recs...)); err == nil || err.Error() != msg {
 				t.Fatalf("plan: %v, want %q", err, msg)
 			}
-			if n := e.writes.rows.Load() - before; n != 0 {
+			if n := e.writes.Load() - before; n != 0 {
 				t.Fatalf("wrote %d rows", n)
 			}
 			if e.count(t, "departments") != depts || e.count(t, "userDataSyncRecords") != records {

@@ -350,7 +350,7 @@ func TestSyncMembershipsResyncUnchanged(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		before := e.writes.rows.Load()
+		before := e.writes.Load()
 		for _, d := range []datasync.UserData{depts, people} {
 			plan, err := e.m.Plan(e.ctx, d)
 			if err != nil {
@@ -365,7 +365,7 @@ func TestSyncMembershipsResyncUnchanged(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := e.writes.rows.Load() - before; n != 0 {
+		if n := e.writes.Load() - before; n != 0 {
 			t.Fatalf("re-sync wrote %d rows", n)
 		}
 	})
