@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -153,12 +154,7 @@ func decodePushBody(raw []byte) (UserData, error) {
 	if err != nil {
 		return data, err
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		switch k {
 		case "dataType", "matchKey", "sourceName", "records":
 		default:

@@ -14,11 +14,17 @@ type lookupKey struct {
 	resource string
 }
 
-// lookupCache holds what earlier lookups of the run found, absences
-// included (a nil *Link, an empty uid).
+// cached is one remembered answer; found is false for a key the database
+// had nothing for, which is remembered too.
+type cached[V any] struct {
+	value V
+	found bool
+}
+
+// lookupCache holds what earlier lookups of the run found.
 type lookupCache struct {
-	links map[lookupKey]map[string]*Link
-	uids  map[lookupKey]map[string]string
+	links map[lookupKey]map[string]cached[Link]
+	uids  map[lookupKey]map[string]cached[string]
 	// counts are the sync records of a data type (see countRecords).
 	counts map[DataType]int
 }
@@ -28,39 +34,13 @@ func (r *run) lookupLinks(ctx context.Context, dataType DataType, resource strin
 	if dataType == r.dataType {
 		return r.queryLinks(ctx, dataType, resource, uids)
 	}
-	key := lookupKey{dataType, resource}
 	if r.lookups.links == nil {
-		r.lookups.links = map[lookupKey]map[string]*Link{}
+		r.lookups.links = map[lookupKey]map[string]cached[Link]{}
 	}
-	cache := r.lookups.links[key]
-	if cache == nil {
-		cache = map[string]*Link{}
-		r.lookups.links[key] = cache
-	}
-	out := make(map[string]Link, len(uids))
-	var missing []string
-	for _, uid := range uids {
-		l, known := cache[uid]
-		switch {
-		case !known:
-			missing = append(missing, uid)
-		case l != nil:
-			out[uid] = *l
-		}
-	}
-	found, err := r.queryLinks(ctx, dataType, resource, missing)
-	if err != nil {
-		return nil, err
-	}
-	for _, uid := range missing {
-		l, ok := found[uid]
-		if !ok {
-			cache[uid] = nil
-			continue
-		}
-		cache[uid], out[uid] = &l, l
-	}
-	return out, nil
+	return throughCache(ctx, r.lookups.links, lookupKey{dataType, resource}, uids,
+		func(ctx context.Context, missing []string) (map[string]Link, error) {
+			return r.queryLinks(ctx, dataType, resource, missing)
+		})
 }
 
 // lookupUIDs is Batch.LookupUIDs.
@@ -68,34 +48,44 @@ func (r *run) lookupUIDs(ctx context.Context, dataType DataType, resource string
 	if dataType == r.dataType {
 		return r.queryUIDs(ctx, dataType, resource, pks)
 	}
-	key := lookupKey{dataType, resource}
 	if r.lookups.uids == nil {
-		r.lookups.uids = map[lookupKey]map[string]string{}
+		r.lookups.uids = map[lookupKey]map[string]cached[string]{}
 	}
-	cache := r.lookups.uids[key]
+	return throughCache(ctx, r.lookups.uids, lookupKey{dataType, resource}, pks,
+		func(ctx context.Context, missing []string) (map[string]string, error) {
+			return r.queryUIDs(ctx, dataType, resource, missing)
+		})
+}
+
+// throughCache answers keys from caches[key], asks query once for the
+// keys it has never seen, and remembers the answers, absences included.
+func throughCache[V any](ctx context.Context, caches map[lookupKey]map[string]cached[V], key lookupKey, keys []string,
+	query func(context.Context, []string) (map[string]V, error)) (map[string]V, error) {
+	cache := caches[key]
 	if cache == nil {
-		cache = map[string]string{}
-		r.lookups.uids[key] = cache
+		cache = map[string]cached[V]{}
+		caches[key] = cache
 	}
-	out := make(map[string]string, len(pks))
+	out := make(map[string]V, len(keys))
 	var missing []string
-	for _, pk := range pks {
-		uid, known := cache[pk]
+	for _, k := range keys {
+		c, known := cache[k]
 		switch {
 		case !known:
-			missing = append(missing, pk)
-		case uid != "":
-			out[pk] = uid
+			missing = append(missing, k)
+		case c.found:
+			out[k] = c.value
 		}
 	}
-	found, err := r.queryUIDs(ctx, dataType, resource, missing)
+	found, err := query(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
-	for _, pk := range missing {
-		cache[pk] = found[pk] // "" (no uid is empty) when there is none
-		if uid := found[pk]; uid != "" {
-			out[pk] = uid
+	for _, k := range missing {
+		v, ok := found[k]
+		cache[k] = cached[V]{value: v, found: ok}
+		if ok {
+			out[k] = v
 		}
 	}
 	return out, nil

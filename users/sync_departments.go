@@ -3,10 +3,8 @@ package users
 import (
 	"context"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -370,58 +368,10 @@ func (a *deptApply) applyCreates(ctx context.Context, tx bun.IDB, plan *datasync
 	return nil
 }
 
-// groupByColumns groups changes by the set of columns their Values name,
-// in first-seen order; a group's key is the sorted column names.
-func groupByColumns(changes []datasync.RecordChange) ([]string, map[string][]datasync.RecordChange) {
-	groups := map[string][]datasync.RecordChange{}
-	var keys []string
-	for _, c := range changes {
-		key := strings.Join(slices.Sorted(maps.Keys(c.Values)), ",")
-		if _, ok := groups[key]; !ok {
-			keys = append(keys, key)
-		}
-		groups[key] = append(groups[key], c)
-	}
-	return keys, groups
-}
-
-func columnList(key string) []string {
-	if key == "" {
-		return nil
-	}
-	return strings.Split(key, ",")
-}
-
 // applyUpdates writes the changed fields, one statement per set of
 // changed columns.
 func (a *deptApply) applyUpdates(ctx context.Context, tx bun.IDB, plan *datasync.ResourcePlan) error {
-	keys, groups := groupByColumns(plan.Updates)
-	for _, key := range keys {
-		group := groups[key]
-		models := a.s.fields.newModels(len(group))
-		for i, u := range group {
-			v := models.Elem().Index(i).Elem()
-			id, _ := parsePK(u.PK)
-			a.s.id.Value(v).SetInt(id)
-			a.s.fields.set(v, u.Values)
-		}
-		cols := append(columnList(key), hookColumns(ctx, models.Elem().Index(0).Interface(), false)...)
-		if _, err := tx.NewUpdate().Model(models.Interface()).Column(cols...).Bulk().Exec(ctx); err != nil {
-			return fmt.Errorf("users: sync departments: updating %d departments: %w", len(group), err)
-		}
-	}
-	return nil
-}
-
-// hookColumns are the columns a model's hooks fill on insert or update
-// (the times, and the authors with a user in the context).
-func hookColumns(ctx context.Context, model any, insert bool) []string {
-	if h, ok := model.(interface {
-		HookColumns(context.Context, bool) []string
-	}); ok {
-		return h.HookColumns(ctx, insert)
-	}
-	return nil
+	return updateChanged(ctx, tx, a.s.fields, plan.Updates)
 }
 
 // applyDeletes deletes departments with their memberships, gives users

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/feature"
@@ -752,7 +751,7 @@ func (r *UsersSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, batch *d
 		return nil, err
 	}
 	changes = append(changes, deleted...)
-	if err := updateSyncedUsers(ctx, tx, f, plan.Updates); err != nil {
+	if err := updateChanged(ctx, tx, f, plan.Updates); err != nil {
 		return nil, err
 	}
 	for _, ch := range plan.Updates {
@@ -806,71 +805,6 @@ func deleteSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, deletes [
 		}
 	}
 	return changes, nil
-}
-
-// hookColumner is a model whose write hook fills columns (User's
-// timestamps and audit columns): a bulk update names them too.
-type hookColumner interface {
-	HookColumns(ctx context.Context, insert bool) []string
-}
-
-// updateSyncedUsers writes the planned updates, one bulk UPDATE per set of
-// changed columns.
-func updateSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, updates []datasync.RecordChange) error {
-	groups := map[string][]datasync.RecordChange{}
-	var order []string
-	for _, ch := range updates {
-		if len(ch.Values) == 0 {
-			continue // an adoption with nothing to change: only the link is written
-		}
-		cols := slices.Sorted(maps.Keys(ch.Values))
-		key := strings.Join(cols, ",")
-		if _, ok := groups[key]; !ok {
-			order = append(order, key)
-		}
-		groups[key] = append(groups[key], ch)
-	}
-	for _, key := range order {
-		if err := updateGroup(ctx, tx, f, strings.Split(key, ","), groups[key]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// updateGroup writes updates that change the same columns in one bulk
-// UPDATE … FROM (VALUES …), with the columns the model's hook fills
-// (updatedAt, and updatedById for a signed-in user).
-func updateGroup(ctx context.Context, tx bun.IDB, f *syncFields, cols []string, updates []datasync.RecordChange) error {
-	models := f.newModels(len(updates))
-	for i, ch := range updates {
-		pk, err := strconv.ParseInt(ch.PK, 10, 64)
-		if err != nil {
-			return fmt.Errorf("users: sync: update uid %q: primary key %q: %w", ch.UID, ch.PK, err)
-		}
-		v := models.Elem().Index(i).Elem()
-		f.setPK(v, pk)
-		f.set(v, ch.Values)
-	}
-	if h, ok := models.Elem().Index(0).Interface().(hookColumner); ok {
-		cols = append(cols, h.HookColumns(ctx, false)...)
-	}
-	// Bulk() would put every column in the VALUES list: name only those
-	// written, which halves the statement SQLite has to parse.
-	values := tx.NewValues(models.Interface()).Column(append([]string{f.pk.Name}, cols...)...)
-	q := tx.NewUpdate().With("_data", values).Model(models.Interface()).TableExpr("_data").
-		Where("?TableAlias.? = _data.?", bun.Ident(f.pk.Name), bun.Ident(f.pk.Name))
-	for _, col := range cols {
-		q = q.Set("? = _data.?", bun.Ident(col), bun.Ident(col))
-	}
-	res, err := q.Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("users: sync: update %d users (%s): %w", len(updates), strings.Join(cols, ", "), err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n != int64(len(updates)) {
-		return fmt.Errorf("users: sync: updated %d users of %d: the directory changed during the run", n, len(updates))
-	}
-	return nil
 }
 
 // createSyncedUsers inserts the planned creates and returns their primary
