@@ -229,3 +229,105 @@ func BenchmarkRawInsert(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*benchUsers)/elapsed.Seconds(), "records/s")
 }
+
+// BenchmarkRawInsertSyncRows is the floor of a first sync: the rows it
+// must write in NocoBase's tables for the fixture (departments, users,
+// memberships, a sync record per record, a link per department, user and
+// membership), inserted with plain bun bulk inserts of 1,000 in one
+// transaction, with nothing looked up, hashed or planned.
+func BenchmarkRawInsertSyncRows(b *testing.B) {
+	depts, people := benchFixture()
+	ctx := context.Background()
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		db := benchSQLite(b)
+		if err := users.CreateTables(ctx, db, users.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		if err := datasync.CreateTables(ctx, db); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		err := db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+			deptPKs, err := insertRawDepartments(ctx, tx, depts)
+			if err != nil {
+				return err
+			}
+			for lo := 0; lo < len(people.Records); lo += datasync.DefaultChunkSize {
+				if err := insertRawUsers(ctx, tx, people.Records[lo:min(lo+datasync.DefaultChunkSize, len(people.Records))], deptPKs); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		elapsed += time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.N*(benchUsers+benchDepartments))/elapsed.Seconds(), "records/s")
+}
+
+// insertRawDepartments inserts the departments, their sync records and
+// links, and returns the departments' keys by uid.
+func insertRawDepartments(ctx context.Context, tx bun.Tx, depts datasync.UserData) (map[string]int64, error) {
+	rows := make([]*users.Department, len(depts.Records))
+	recs := make([]*datasync.SyncRecord, len(depts.Records))
+	for i, r := range depts.Records {
+		rows[i] = &users.Department{Title: r["title"].(string)}
+		recs[i] = &datasync.SyncRecord{SourceName: depts.SourceName, SourceUk: r["uid"].(string), DataType: depts.DataType, MetaData: r}
+	}
+	if err := insertAll(ctx, tx, &rows, &recs); err != nil {
+		return nil, err
+	}
+	pks := make(map[string]int64, len(rows))
+	links := make([]*datasync.SyncRecordResource, len(rows))
+	for i, r := range depts.Records {
+		pks[r["uid"].(string)] = rows[i].ID
+		links[i] = &datasync.SyncRecordResource{RecordID: recs[i].ID, Resource: "departments", ResourcePk: strconv.FormatInt(rows[i].ID, 10)}
+	}
+	return pks, insertAll(ctx, tx, &links)
+}
+
+// insertRawUsers inserts a chunk of users, their memberships, sync
+// records and links.
+func insertRawUsers(ctx context.Context, tx bun.Tx, chunk []datasync.Record, deptPKs map[string]int64) error {
+	rows := make([]*users.User, len(chunk))
+	recs := make([]*datasync.SyncRecord, len(chunk))
+	for i, r := range chunk {
+		rows[i] = &users.User{Username: r["username"].(string), Nickname: r["nickname"].(string), Email: r["email"].(string), Phone: r["phone"].(string)}
+		recs[i] = &datasync.SyncRecord{SourceName: "hr", SourceUk: r["uid"].(string), DataType: datasync.DataTypeUser, MetaData: r}
+	}
+	if err := insertAll(ctx, tx, &rows, &recs); err != nil {
+		return err
+	}
+	var links []*datasync.SyncRecordResource
+	var members []*users.DepartmentUser
+	for i, r := range chunk {
+		links = append(links, &datasync.SyncRecordResource{RecordID: recs[i].ID, Resource: "users", ResourcePk: strconv.FormatInt(rows[i].ID, 10)})
+		es, err := r.Departments()
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			members = append(members, &users.DepartmentUser{UserID: rows[i].ID, DepartmentID: deptPKs[e.UID]})
+			links = append(links, &datasync.SyncRecordResource{RecordID: recs[i].ID, Resource: "departments", ResourcePk: strconv.FormatInt(deptPKs[e.UID], 10)})
+		}
+	}
+	return insertAll(ctx, tx, &members, &links)
+}
+
+// insertAll bulk-inserts each slice of models.
+func insertAll(ctx context.Context, tx bun.Tx, models ...any) error {
+	for _, m := range models {
+		if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
+			return fmt.Errorf("insert %T: %w", m, err)
+		}
+	}
+	return nil
+}

@@ -80,6 +80,15 @@
 // one transaction; [Manager.Wait] waits for it, [Manager.Retry] runs a
 // failed task again.
 //
+// A pull is a whole snapshot of its source. When Source.Pull returns nil
+// (a complete read), every record the source synced before and did not
+// emit this time is synced as deleted ({"uid", "isDeleted": true}), so its
+// resources remove what it made: the directory then equals the source.
+// Only the data types the pull emitted are swept, and only the source's
+// own sync records. A read that stopped short returns an error (sources
+// wrap ErrIncomplete), the run rolls back, and nothing is deleted because
+// it was not seen. Pushes never delete what they do not name.
+//
 // # Securing the push endpoint
 //
 // PushHandler does no authentication or authorisation of its own: it

@@ -33,6 +33,11 @@ var (
 	// (NocoBase's ExternalAPIError): the task's message then says so
 	// without leaking the outside system's answer.
 	ErrSourceAPI = errors.New("datasync: the sync source API call failed")
+	// ErrIncomplete is for sources to wrap when a read stopped short of
+	// the whole source: a size or time limit, a lost connection, a page
+	// that did not come. The run then fails and rolls back, so a half-read
+	// never looks like "everyone left".
+	ErrIncomplete = errors.New("datasync: the source was not read completely")
 )
 
 // ErrInvalidSource is wrapped by the errors of a source type or source row

@@ -45,6 +45,10 @@ type Progress struct {
 	Deleted    int
 	Unchanged  int
 	Failed     int
+	// Disabled counts the updates that disable a user ("enabled" false).
+	Disabled int
+	// Memberships counts membership changes (added, removed, updated).
+	Memberships int
 }
 
 // RegisterOptions place a resource among the others, as NocoBase's

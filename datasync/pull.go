@@ -219,7 +219,8 @@ func (m *Manager) start(row *SyncSource, src Source, taskID int64) error {
 	return nil
 }
 
-// runSource applies everything src emits in one run transaction.
+// runSource applies everything src emits in one run transaction (see
+// pullInTx).
 func (m *Manager) runSource(ctx context.Context, name string, src Source) error {
 	return m.withRunTx(ctx, name, func(tx bun.Tx) (err error) {
 		// A panicking source (or resource) must not take the host down with
@@ -230,11 +231,7 @@ func (m *Manager) runSource(ctx context.Context, name string, src Source) error 
 				err = fmt.Errorf("datasync: source %q panicked: %v", name, p)
 			}
 		}()
-		return src.Pull(ctx, func(d UserData) error {
-			d.SourceName = name
-			_, err := m.syncData(ctx, tx, d)
-			return err
-		})
+		return m.pullInTx(ctx, tx, name, src, false, nil)
 	})
 }
 

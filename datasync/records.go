@@ -14,6 +14,8 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/gatehouse-dev/gatehouse/internal/sqllist"
 )
 
 // The row shapes below hold only the columns the engine reads or writes,
@@ -118,19 +120,7 @@ func (r *run) storedArgs(uids []string) (string, []any) {
 	if r.pg() {
 		return storedQueryPG, []any{pgdialect.Array(uids), r.sourceName, r.dataType}
 	}
-	size := 2
-	for _, uid := range uids {
-		size += len(uid) + 3
-	}
-	b := make([]byte, 0, size)
-	b = append(b, '[')
-	for i, uid := range uids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, uid)
-	}
-	return storedQuery, []any{r.sourceName, r.dataType, string(append(b, ']'))}
+	return storedQuery, []any{r.sourceName, r.dataType, sqllist.JSONArray(uids)}
 }
 
 // loadStored gives the chunk's records their sync record ids and links,
@@ -398,34 +388,10 @@ func linksJSON(links []newLinkRow) string {
 		b = append(b, '[')
 		b = strconv.AppendInt(b, l.RecordID, 10)
 		b = append(b, ',')
-		b = appendJSONString(b, l.ResourcePk)
+		b = sqllist.AppendJSONString(b, l.ResourcePk)
 		b = append(b, ']')
 	}
 	return string(append(b, ']'))
-}
-
-// appendJSONString appends s as a JSON string. Bytes other than quotes,
-// backslashes and control characters pass through as they are, so the
-// database stores exactly s (encoding/json would replace invalid UTF-8).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		if c == '"' || c == '\\' {
-			b = append(b, '\\', c)
-		} else {
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 func (r *run) insertLinksPG(ctx context.Context, resource string, links []newLinkRow) error {

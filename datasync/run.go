@@ -122,14 +122,21 @@ func (r *run) execute(ctx context.Context) error {
 	if err := r.prepare(ctx); err != nil {
 		return err
 	}
-	size := r.m.opts.ChunkSize
-	for start := 0; start < len(r.data.Records); start += size {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("datasync: run stopped at records[%d]: %w", start, err)
+	chunks, stop := r.encodeAhead(ctx)
+	defer stop()
+	for ec := range chunks {
+		if ec.err != nil {
+			return ec.err
 		}
-		if err := r.runChunk(ctx, start, min(start+size, len(r.data.Records))); err != nil {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("datasync: run stopped at records[%d]: %w", ec.c.start, err)
+		}
+		if err := r.runChunk(ctx, ec.c, ec.uids); err != nil {
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("datasync: run stopped: %w", err)
 	}
 	if !r.dryRun {
 		for i, fn := range r.deferred {
@@ -160,9 +167,9 @@ func (r *run) newBatch(recs []BatchRecord) *Batch {
 	return &Batch{SourceName: r.sourceName, DataType: r.dataType, MatchKey: r.matchKey, DryRun: r.dryRun, Records: recs, run: r}
 }
 
-func (r *run) runChunk(ctx context.Context, start, end int) error {
-	c, err := r.loadChunk(ctx, start, end)
-	if err != nil {
+func (r *run) runChunk(ctx context.Context, c *chunk, uids []string) error {
+	start := c.start
+	if err := r.loadChunk(ctx, c, uids); err != nil {
 		return err
 	}
 	if !r.dryRun {
@@ -176,6 +183,7 @@ func (r *run) runChunk(ctx context.Context, start, end int) error {
 		}
 		var plan *ResourcePlan
 		var failures []FailedRecord
+		var err error
 		if s.batch != nil {
 			plan, failures, err = r.runBatch(ctx, s, c)
 		} else {
@@ -195,31 +203,16 @@ func (r *run) runChunk(ctx context.Context, start, end int) error {
 	return r.forgetFailed(ctx, c)
 }
 
-// loadChunk hashes the records from start to end and loads their sync
-// records and links.
-func (r *run) loadChunk(ctx context.Context, start, end int) (*chunk, error) {
-	n := end - start
-	c := &chunk{start: start, recs: make([]BatchRecord, n), raw: make([][]byte, n), hash: make([]string, n), failed: make([]bool, n)}
-	uids := make([]string, n)
-	for i, rec := range r.data.Records[start:end] {
-		raw, sum, err := r.enc.encode(rec)
-		if err != nil {
-			return nil, &DataError{Message: fmt.Sprintf("records[%d] cannot be encoded as JSON: %v", start+i, err), Records: []int{start + i}}
-		}
-		uids[i], _ = rec.UID()
-		c.raw[i], c.hash[i] = raw, sum
-		c.recs[i] = BatchRecord{
-			OriginRecord: OriginRecord{SourceName: r.sourceName, SourceUk: uids[i], DataType: r.dataType, MetaData: rec},
-			Index:        start + i,
-		}
-	}
+// loadChunk gives the encoded chunk c its stored state and counts its
+// records.
+func (r *run) loadChunk(ctx context.Context, c *chunk, uids []string) error {
 	if !r.fresh {
 		changedAt, changed, err := r.loadStored(ctx, c, uids)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := r.loadPrevious(ctx, c, changedAt, changed); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for i := range c.recs {
@@ -232,7 +225,7 @@ func (r *run) loadChunk(ctx context.Context, start, end int) (*chunk, error) {
 			r.counts.Changed++
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // loadPrevious gives the changed records of c (at changedAt, with the
@@ -452,6 +445,12 @@ func (s *resourceStep) add(collect bool, plan *ResourcePlan, handed int, failure
 	p.Deleted += len(plan.Deletes)
 	p.Unchanged += plan.Unchanged
 	p.Failed += len(failures)
+	p.Memberships += len(plan.Memberships)
+	for _, u := range plan.Updates {
+		if u.Values["enabled"] == false {
+			p.Disabled++
+		}
+	}
 
 	if collect {
 		s.plan.merge(plan)

@@ -8,6 +8,12 @@ import "context"
 // transaction and returns its error; Pull returns emit's error unchanged.
 // SourceName on the emitted UserData is ignored: the source row's name is
 // used.
+//
+// Pull returns nil only after a complete read: every row, page and entry
+// of the source was read and emitted. A read that stopped short (a size
+// or time limit, a lost connection) returns an error wrapping
+// ErrIncomplete, never nil, so the run rolls back and nothing is deleted
+// because it was not seen.
 type Source interface {
 	Pull(ctx context.Context, emit func(UserData) error) error
 }

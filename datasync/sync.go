@@ -169,15 +169,11 @@ func runLockKey(schema, sourceName string) int64 {
 
 // syncData runs one UserData inside tx: UpdateOrCreate without its own
 // transaction, for source runs, which apply many UserData in one. It
-// validates data first.
-func (m *Manager) syncData(ctx context.Context, tx bun.Tx, data UserData) ([]SyncResult, error) {
+// validates data first; collect keeps the run's plan.
+func (m *Manager) syncData(ctx context.Context, tx bun.Tx, data UserData, collect bool) (*run, error) {
 	uids, err := m.validate(&data)
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.runData(ctx, tx, &data, uids, false, false)
-	if err != nil {
-		return nil, err
-	}
-	return r.results(), nil
+	return m.runData(ctx, tx, &data, uids, false, collect)
 }

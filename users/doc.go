@@ -73,8 +73,11 @@
 // The users resource writes every column of the user model a record names
 // (custom fields of an extended model included) except the system ones
 // (id, password, audit and time columns, appLang, resetToken,
-// systemSettings, sort, enabled, mainDepartmentId, passwordChangeTz);
-// keys that are no column are listed as ignored in the plan. With matchKey
+// systemSettings, sort, mainDepartmentId, passwordChangeTz);
+// keys that are no column are listed as ignored in the plan. "enabled" (a
+// source's disable field) is written when a record has it and left alone
+// when not; a root user is never disabled (the plan keeps it, with the
+// reason). With matchKey
 // email, phone or username a first-seen record adopts the user with that
 // value, unless another sync record already holds that user. A record with
 // isDeleted removes its user, never a root user, and only through its own

@@ -13,16 +13,22 @@ import (
 	"github.com/uptrace/bun/schema"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
+	"github.com/gatehouse-dev/gatehouse/internal/sqllist"
 )
 
 // usersSyncOmit are the record keys the users resource strips silently:
 // NocoBase's (C.8) and, beyond them, what the server or the departments
-// resource owns (enabled, mainDepartmentId, passwordChangeTz).
+// resource owns (mainDepartmentId, passwordChangeTz). "enabled" is
+// written when a record has it (a source's disable field) and left alone
+// when not; a root user is never disabled.
 var usersSyncOmit = []string{
 	"id", "uid", "createdAt", "updatedAt", "appLang", "resetToken", "systemSettings", "password", "sort",
 	"createdById", "updatedById", "isDeleted", "departments",
-	"enabled", "mainDepartmentId", "passwordChangeTz",
+	"mainDepartmentId", "passwordChangeTz",
 }
+
+// enabledColumn is the user's enabled flag.
+const enabledColumn = "enabled"
 
 // usersResource is the resource's name: its links' "resource" column.
 const usersResource = "users"
@@ -31,6 +37,7 @@ const usersResource = "users"
 const (
 	reasonUserVanished = "the linked user no longer exists"
 	reasonRootKept     = "a root user is never deleted"
+	reasonRootEnabled  = "a root user is never disabled"
 	reasonAlreadyGone  = "already gone"
 	reasonAdopts       = "adopts the existing user with the same "
 )
@@ -410,7 +417,7 @@ func (p *userPlanner) loadHolders(ctx context.Context) error {
 	}
 	err := p.loadRows(ctx, func(q *bun.SelectQuery) *bun.SelectQuery {
 		for col, list := range lists {
-			q = q.WhereOr("?TableAlias.? IN (?)", bun.Ident(p.f.unique[col].Name), bun.List(list))
+			q = q.WhereOr("?", inValues(p.db, bun.Ident(p.f.unique[col].Name), list))
 		}
 		return q
 	})
@@ -425,6 +432,20 @@ func (p *userPlanner) loadHolders(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// inValues is "column IN values", as one argument when the values are all
+// strings (they are for the built-in unique columns).
+func inValues(db bun.IDB, column bun.Ident, values []any) schema.QueryWithArgs {
+	texts := make([]string, len(values))
+	for i, v := range values {
+		s, ok := v.(string)
+		if !ok {
+			return bun.SafeQuery("? IN (?)", column, bun.List(values))
+		}
+		texts[i] = s
+	}
+	return sqllist.InTexts(db, column, texts)
 }
 
 // uniqueValues lists, per unique column, the distinct values the chunk's
@@ -490,14 +511,19 @@ func (p *userPlanner) loadLinked(ctx context.Context) error {
 	return nil
 }
 
-// loadRoots learns which users the chunk would delete have the root role.
+// loadRoots learns which users the chunk would delete or disable have the
+// root role.
 func (p *userPlanner) loadRoots(ctx context.Context) error {
 	p.roots = map[int64]bool{}
 	var pks []int64
 	for i := range p.recs {
 		ur := &p.recs[i]
-		if ur.deleted && !ur.rec.Unchanged && p.exists[ur.pk] {
+		switch {
+		case ur.rec.Unchanged:
+		case ur.deleted && p.exists[ur.pk]:
 			pks = append(pks, ur.pk)
+		case ur.vals[enabledColumn] == false:
+			pks = append(pks, p.disableTargets(ur)...)
 		}
 	}
 	if len(pks) == 0 {
@@ -514,6 +540,24 @@ func (p *userPlanner) loadRoots(ctx context.Context) error {
 		p.roots[pk] = true
 	}
 	return nil
+}
+
+// disableTargets are the existing users a record that disables its user
+// may write: its linked user, or the one it would adopt.
+func (p *userPlanner) disableTargets(ur *userRecord) []int64 {
+	var pks []int64
+	if _, ok := p.rows[ur.pk]; ok {
+		pks = append(pks, ur.pk)
+	}
+	if p.matchCol >= 0 {
+		fl := p.f.unique[p.matchCol]
+		if key, ok := valueKey(fl, ur.vals[fl.Name]); ok {
+			if pk, held := p.holders[claimKey{p.matchCol, key}]; held {
+				pks = append(pks, pk)
+			}
+		}
+	}
+	return pks
 }
 
 // markDeletes finds the users the chunk deletes. They go first when the
@@ -580,6 +624,11 @@ func (p *userPlanner) planDelete(ur *userRecord) {
 // with nothing to change, since the link is written.
 func (p *userPlanner) planUpdate(ur *userRecord, pk int64, row reflect.Value, reason string) bool {
 	changed, previous := p.f.changed(row, ur.vals)
+	if changed[enabledColumn] == false && p.roots[pk] {
+		delete(changed, enabledColumn)
+		delete(previous, enabledColumn)
+		p.plan.Kept = append(p.plan.Kept, datasync.RecordChange{UID: ur.uid(), PK: strconv.FormatInt(pk, 10), Reason: reasonRootEnabled})
+	}
 	if field, clash := p.clash(pk, changed, false); clash {
 		p.fail(ur, fmt.Sprintf("field %q is already used by another user", field))
 		return false
@@ -830,7 +879,12 @@ func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates [
 		}
 		p := reflect.New(part.Type())
 		p.Elem().Set(part)
-		cols := append(writtenColumns(f, part), hooked...)
+		cols := writtenColumns(f, part)
+		for _, h := range hooked {
+			if !slices.Contains(cols, h) { // the hook's default, unless the record set it
+				cols = append(cols, h)
+			}
+		}
 		if _, err := tx.NewInsert().Model(p.Interface()).Column(cols...).Returning("?", bun.Ident(f.pk.Name)).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("users: sync: create %d users: %w", len(group), err)
 		}

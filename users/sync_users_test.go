@@ -551,7 +551,7 @@ func TestUsersSyncFields(t *testing.T) {
 		e := newUsyncEnv(t, db, users.Options{}, datasync.Options{})
 		rec := datasync.Record{
 			"uid": "1", "nickname": "ann", "email": "ann@x", "id": json.Number("999"), "password": "secret1",
-			"createdById": json.Number("5"), "updatedById": json.Number("5"), "enabled": false, "appLang": "zh-CN",
+			"createdById": json.Number("5"), "updatedById": json.Number("5"), "appLang": "zh-CN",
 			"resetToken": "tok", "systemSettings": map[string]any{"a": true}, "sort": json.Number("3"),
 			"mainDepartmentId": json.Number("7"), "passwordChangeTz": json.Number("1"), "createdAt": "2020-01-01",
 			"roles": []any{"admin"}, "title": "Dr", "departments": []any{},
@@ -845,6 +845,62 @@ func TestUsersSyncCreateDefaults(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{"a@x active", "b@x gone", "c@x active", "d@x away"}, got); diff != "" {
 			t.Errorf("statuses (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestUsersSyncEnabled: a record's "enabled" (a source's disable field)
+// is written when given and left alone when not; a root user is never
+// disabled, and the plan says so.
+func TestUsersSyncEnabled(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := newUsyncEnv(t, db, users.Options{}, datasync.Options{})
+		e.sync(t, datasync.Record{"uid": "1", "nickname": "ann", "email": "ann@x", "enabled": false},
+			datasync.Record{"uid": "2", "nickname": "bob", "email": "bob@x"},
+			datasync.Record{"uid": "3", "nickname": "root", "email": "root@x"})
+		enabled := func(email string) bool {
+			t.Helper()
+			u := e.user(t, "email", email)
+			return u.Enabled != nil && *u.Enabled
+		}
+		if enabled("ann@x") || !enabled("bob@x") {
+			t.Fatalf("after a first sync: ann enabled %v (want false), bob %v (want true)", enabled("ann@x"), enabled("bob@x"))
+		}
+		root := e.user(t, "email", "root@x")
+		if _, err := db.NewInsert().Model(&users.RoleUser{UserID: root.ID, RoleName: users.RootRole}).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Ann's record no longer says: she stays disabled. Bob and the
+		// root user are disabled by the source.
+		recs := []datasync.Record{
+			{"uid": "1", "nickname": "ann", "email": "ann@x"},
+			{"uid": "2", "nickname": "bob", "email": "bob@x", "enabled": false},
+			{"uid": "3", "nickname": "root", "email": "root@x", "enabled": false},
+		}
+		_, plan := e.plan(t, usyncData("test", "email", recs...))
+		want := []datasync.RecordChange{{UID: "3", PK: strconv.FormatInt(root.ID, 10), Reason: "a root user is never disabled"}}
+		if diff := cmp.Diff(want, plan.Kept); diff != "" {
+			t.Errorf("kept (-want +got):\n%s", diff)
+		}
+		if len(plan.Updates) != 1 || plan.Updates[0].UID != "2" || plan.Updates[0].Values["enabled"] != false {
+			t.Errorf("updates: %+v, want bob disabled", plan.Updates)
+		}
+		e.sync(t, recs...)
+		if enabled("ann@x") || enabled("bob@x") || !enabled("root@x") {
+			t.Fatalf("ann enabled %v, bob %v (want both false), root %v (want true)", enabled("ann@x"), enabled("bob@x"), enabled("root@x"))
+		}
+
+		// A hand-made root user adopted by email is not disabled either.
+		admin := &users.User{Nickname: "admin", Email: "admin@x"}
+		if _, err := db.NewInsert().Model(admin).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.NewInsert().Model(&users.RoleUser{UserID: admin.ID, RoleName: users.RootRole}).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.sync(t, append(recs, datasync.Record{"uid": "9", "nickname": "admin", "email": "admin@x", "enabled": false})...)
+		if !enabled("admin@x") {
+			t.Fatal("an adopted root user was disabled")
 		}
 	})
 }

@@ -92,7 +92,7 @@ func TestSyncFieldsExtendedModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]any{"nickname": "ann", "employeeNo": "42"}, vals); diff != "" {
+	if diff := cmp.Diff(map[string]any{"nickname": "ann", "employeeNo": "42", "enabled": false}, vals); diff != "" {
 		t.Errorf("values (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"roles"}, ignored); diff != "" {
