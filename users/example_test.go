@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/uptrace/bun"
 
+	"github.com/gatehouse-dev/gatehouse/datasync"
 	"github.com/gatehouse-dev/gatehouse/sqlitedb"
 	"github.com/gatehouse-dev/gatehouse/users"
 )
@@ -171,4 +173,44 @@ func ExampleFillServerColumns() {
 	// Output:
 	// getting-started 3
 	// faq 3
+}
+
+// NewSyncManager sets up a directory that syncs: the tables, and a manager
+// with the users and departments resources. A department, then a user in
+// it, pushed as NocoBase's push API would.
+func ExampleNewSyncManager() {
+	ctx := context.Background()
+	db, err := sqlitedb.Open(ctx, ":memory:", sqlitedb.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	m, err := users.NewSyncManager(ctx, db, users.Options{}, datasync.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close()
+	for _, data := range []datasync.UserData{
+		{DataType: datasync.DataTypeDepartment, Records: []datasync.Record{{"uid": "d1", "title": "Sales"}}},
+		{DataType: datasync.DataTypeUser, Records: []datasync.Record{{"uid": "e1", "username": "ada", "departments": []any{"d1"}}}},
+	} {
+		results, err := m.Push(ctx, data)
+		if err != nil {
+			panic(err)
+		}
+		for _, r := range results {
+			fmt.Printf("%s %s: %d synced\n", data.DataType, r.Resource, r.Detail.Count.Success)
+		}
+	}
+	var title string
+	err = db.NewRaw(`SELECT d.title FROM users u JOIN "departmentsUsers" du ON du."userId" = u.id JOIN departments d ON d.id = du."departmentId" WHERE u.username = 'ada'`).Scan(ctx, &title)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("ada is in", title)
+	// Output:
+	// department departments: 1 synced
+	// user users: 1 synced
+	// user departments: 1 synced
+	// ada is in Sales
 }

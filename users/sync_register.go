@@ -1,6 +1,13 @@
 package users
 
-import "github.com/gatehouse-dev/gatehouse/datasync"
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/datasync"
+)
 
 // RegisterSyncResources registers the directory's two datasync resources
 // with m, in NocoBase's order: "users" (users by uid or matchKey), then
@@ -19,4 +26,23 @@ func RegisterSyncResources(m *datasync.Manager, opts Options) error {
 		return err
 	}
 	return m.RegisterResource(depts, datasync.RegisterOptions{After: []string{"users"}})
+}
+
+// NewSyncManager is the set-up of a host that syncs its directory: it
+// creates the directory's tables (CreateTables) and the sync's
+// (datasync.CreateTables) where missing, and returns a manager over db
+// with the two built-in resources registered. Close it when done.
+func NewSyncManager(ctx context.Context, db *bun.DB, opts Options, syncOpts datasync.Options) (*datasync.Manager, error) {
+	if err := CreateTables(ctx, db, opts); err != nil {
+		return nil, err
+	}
+	if err := datasync.CreateTables(ctx, db); err != nil {
+		return nil, err
+	}
+	m := datasync.NewManager(db, syncOpts)
+	if err := RegisterSyncResources(m, opts); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("users: register the sync resources: %w", err)
+	}
+	return m, nil
 }
