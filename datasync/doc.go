@@ -89,6 +89,15 @@
 // wrap ErrIncomplete), the run rolls back, and nothing is deleted because
 // it was not seen. Pushes never delete what they do not name.
 //
+// A source's "deletionLimits" option ([DeletionLimits]: a percentage, a
+// count) refuses a pull that would delete that share or number of the
+// users the source synced before it, and a pull that would delete every
+// one of them is refused unless it says allowAll: the task fails with a
+// message such as "synced users would be reduced by 67% (6), reaching the
+// 30% threshold" and nothing is written. [Manager.RunSource] takes the
+// same limits in its options. Source types do not see the options the
+// manager reads itself ([SourceConfig]).
+//
 // # Securing the push endpoint
 //
 // PushHandler does no authentication or authorisation of its own: it

@@ -32,6 +32,11 @@ type Options struct {
 	// OnProgress, when set, is called as a run goes (from the goroutine
 	// that runs it).
 	OnProgress func(Progress)
+	// Notifier, when set, is told when a source starts failing: on its
+	// first failed task after a success (or since the manager started),
+	// not on the failures that follow; a success re-arms it. Nil sends
+	// no reminders.
+	Notifier Notifier
 }
 
 // Progress reports a run's counts for one resource so far.

@@ -122,7 +122,10 @@ func (m *Manager) newSource(row *SyncSource) (Source, error) {
 	if !ok {
 		return nil, fmt.Errorf("datasync: source %q: %w", row.Name, sourceTypeNotFound(row.SourceType))
 	}
-	src, err := t.New(SourceConfig{Name: row.Name, Options: row.Options, Row: row})
+	if _, err := parseDeletionLimits(row.Options); err != nil {
+		return nil, fmt.Errorf("datasync: source %q: %w", row.Name, err)
+	}
+	src, err := t.New(SourceConfig{Name: row.Name, Options: typeOptions(row.Options), Row: row})
 	if err != nil {
 		return nil, fmt.Errorf("%w: source %q: %w", ErrInvalidSource, row.Name, err)
 	}
@@ -130,6 +133,22 @@ func (m *Manager) newSource(row *SyncSource) (Source, error) {
 		return nil, fmt.Errorf("%w: source %q: its type built no source", ErrInvalidSource, row.Name)
 	}
 	return src, nil
+}
+
+// managerOptions are the keys of a source's options that the manager
+// reads itself, whatever the source's type.
+var managerOptions = []string{deletionLimitsOption, "schedule"}
+
+// typeOptions are a source's options without managerOptions: what its
+// type's constructor is given.
+func typeOptions(options map[string]any) map[string]any {
+	out := make(map[string]any, len(options))
+	for k, v := range options {
+		if !slices.Contains(managerOptions, k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // Pull runs the enabled source named sourceName as a new task and returns
@@ -213,7 +232,7 @@ func (m *Manager) start(row *SyncSource, src Source, taskID int64) error {
 	go func() {
 		defer m.tasks.Done()
 		start := time.Now()
-		err := m.runSource(m.stopCtx, row.Name, src)
+		err := m.runSource(m.stopCtx, row, src)
 		m.finish(m.stopCtx, row.Name, taskID, time.Since(start).Milliseconds(), err)
 	}()
 	return nil
@@ -221,7 +240,12 @@ func (m *Manager) start(row *SyncSource, src Source, taskID int64) error {
 
 // runSource applies everything src emits in one run transaction (see
 // pullInTx).
-func (m *Manager) runSource(ctx context.Context, name string, src Source) error {
+func (m *Manager) runSource(ctx context.Context, row *SyncSource, src Source) error {
+	name := row.Name
+	limits, err := parseDeletionLimits(row.Options)
+	if err != nil {
+		return err
+	}
 	return m.withRunTx(ctx, name, func(tx bun.Tx) (err error) {
 		// A panicking source (or resource) must not take the host down with
 		// it: it fails its task, and the transaction rolls back.
@@ -231,7 +255,7 @@ func (m *Manager) runSource(ctx context.Context, name string, src Source) error 
 				err = fmt.Errorf("datasync: source %q panicked: %v", name, p)
 			}
 		}()
-		return m.pullInTx(ctx, tx, name, src, false, nil)
+		return m.pullInTx(ctx, tx, name, src, limits, false, nil)
 	})
 }
 
@@ -255,6 +279,7 @@ func (m *Manager) finish(ctx context.Context, name string, taskID, cost int64, r
 	} else {
 		m.log.Info("datasync: task succeeded", "source", name, "task", taskID, "costMs", cost)
 	}
+	m.remind(ctx, name, taskID, runErr, msg)
 	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endTaskTimeout)
 	defer cancel()
 	if err := m.endTask(endCtx, taskID, runErr == nil, cost, msg); err != nil {

@@ -18,6 +18,8 @@ type RunSourceOptions struct {
 	// Plans keeps the plan of every part in the report. Plans hold every
 	// change, so their memory grows with the changes; the totals do not.
 	Plans bool
+	// Limits bound the synced users the run may delete.
+	Limits DeletionLimits
 }
 
 // SourceReport is what [Manager.RunSource] did or, dry, would do.
@@ -52,7 +54,7 @@ func (m *Manager) RunSource(ctx context.Context, name string, src Source, opts R
 	report := &SourceReport{SourceName: name, DryRun: opts.DryRun}
 	collect := opts.Plans || opts.DryRun
 	err := m.withRunTx(ctx, name, func(tx bun.Tx) error {
-		err := m.pullInTx(ctx, tx, name, src, collect, func(r *run) {
+		err := m.pullInTx(ctx, tx, name, src, opts.Limits, collect, func(r *run) {
 			report.add(r, collect)
 		})
 		if err == nil && opts.DryRun {
@@ -95,11 +97,15 @@ func (rep *SourceReport) addProgress(p Progress) {
 }
 
 // pullInTx applies everything src emits inside tx, then, the read being
-// complete, deletes what the source no longer has (sweep). part, when
-// set, gets each part's run once it is applied.
-func (m *Manager) pullInTx(ctx context.Context, tx bun.Tx, name string, src Source, collect bool, part func(*run)) error {
-	seen := newPullSeen()
-	err := src.Pull(ctx, func(d UserData) error {
+// complete, deletes what the source no longer has within limits (sweep).
+// part, when set, gets each part's run once it is applied.
+func (m *Manager) pullInTx(ctx context.Context, tx bun.Tx, name string, src Source, limits DeletionLimits, collect bool, part func(*run)) error {
+	base, err := lastRecordID(ctx, tx)
+	if err != nil {
+		return err
+	}
+	seen := newPullSeen(base)
+	err = src.Pull(ctx, func(d UserData) error {
 		d.SourceName = name
 		r, err := m.syncData(ctx, tx, d, collect)
 		if err != nil {
@@ -114,5 +120,5 @@ func (m *Manager) pullInTx(ctx context.Context, tx bun.Tx, name string, src Sour
 	if err != nil {
 		return err
 	}
-	return m.sweep(ctx, tx, name, seen, collect, part)
+	return m.sweep(ctx, tx, name, seen, limits, collect, part)
 }

@@ -19,6 +19,9 @@ type Source interface {
 }
 
 // SourceConfig is what a source type is built from: the source row.
+// Options are the row's options without the keys the manager reads
+// itself ("deletionLimits", "schedule"), so a type may refuse keys it does
+// not know; Row has them all.
 type SourceConfig struct {
 	Name    string
 	Options map[string]any

@@ -2,6 +2,7 @@ package datasync
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -9,13 +10,17 @@ import (
 )
 
 // pullSeen is what a pull emitted: the uids of each data type, and the
-// data types in the order they first came.
+// data types in the order they first came; recordBase is the last sync
+// record id before the pull.
 type pullSeen struct {
-	uids  map[DataType]map[string]struct{}
-	order []DataType
+	uids       map[DataType]map[string]struct{}
+	order      []DataType
+	recordBase int64
 }
 
-func newPullSeen() *pullSeen { return &pullSeen{uids: map[DataType]map[string]struct{}{}} }
+func newPullSeen(recordBase int64) *pullSeen {
+	return &pullSeen{uids: map[DataType]map[string]struct{}{}, recordBase: recordBase}
+}
 
 // add notes the uids of d, once it has been applied.
 func (p *pullSeen) add(d *UserData) {
@@ -37,20 +42,27 @@ func (p *pullSeen) add(d *UserData) {
 // ({"uid", "isDeleted": true}), so its resources remove what it made.
 // Only data types the pull emitted are swept (a source that sends no
 // departments deletes none), the last emitted first (users leave their
-// departments before the departments go). A pull that failed or stopped
-// short never gets here: its run rolls back.
-func (m *Manager) sweep(ctx context.Context, tx bun.Tx, source string, seen *pullSeen, collect bool, part func(*run)) error {
+// departments before the departments go). A record swept by an earlier
+// pull is not sent again. Users go only within limits. A pull that failed
+// or stopped short never gets here: its run rolls back.
+func (m *Manager) sweep(ctx context.Context, tx bun.Tx, source string, seen *pullSeen, limits DeletionLimits, collect bool, part func(*run)) error {
+	enc := newRecordEncoder()
 	for _, dataType := range slices.Backward(seen.order) {
-		gone, err := unseenUIDs(ctx, tx, source, dataType, seen.uids[dataType])
+		gone, synced, err := unseenUIDs(ctx, tx, enc, source, dataType, seen)
 		if err != nil {
 			return err
 		}
 		if len(gone) == 0 {
 			continue
 		}
+		if dataType == DataTypeUser {
+			if err := limits.check(len(gone), synced); err != nil {
+				return err
+			}
+		}
 		data := UserData{DataType: dataType, SourceName: source, Records: make([]Record, len(gone))}
 		for i, uid := range gone {
-			data.Records[i] = Record{"uid": uid, "isDeleted": true}
+			data.Records[i] = sweptRecord(uid)
 		}
 		r, err := m.syncData(ctx, tx, data, collect)
 		if err != nil {
@@ -63,29 +75,52 @@ func (m *Manager) sweep(ctx context.Context, tx bun.Tx, source string, seen *pul
 	return nil
 }
 
+// sweptRecord is what the sweep syncs for a uid the source no longer has.
+func sweptRecord(uid string) Record { return Record{"uid": uid, "isDeleted": true} }
+
 // unseenUIDs lists the uids of the source's sync records of dataType that
-// are not in seen, in the order they were first synced.
-func unseenUIDs(ctx context.Context, db bun.IDB, source string, dataType DataType, seen map[string]struct{}) ([]string, error) {
-	rows, err := db.NewSelect().TableExpr("?", recordsTable).Column("sourceUk").
+// are not in seen, in the order they were first synced, and counts the
+// records synced before the pull: both leave out the records an earlier
+// sweep deleted (their hash is a swept record's).
+func unseenUIDs(ctx context.Context, db bun.IDB, enc *recordEncoder, source string, dataType DataType, seen *pullSeen) (gone []string, synced int, err error) {
+	rows, err := db.NewSelect().TableExpr("?", recordsTable).Column("id", "sourceUk", "metaHash").
 		Where("? = ? AND ? = ?", bun.Ident("sourceName"), source, bun.Ident("dataType"), dataType).
 		OrderExpr("? ASC", bun.Ident("id")).
 		Rows(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("datasync: read the %s sync records of %q: %w", dataType, source, err)
+		return nil, 0, fmt.Errorf("datasync: read the %s sync records of %q: %w", dataType, source, err)
 	}
 	defer rows.Close()
-	var gone []string
 	for rows.Next() {
+		var id int64
 		var uid string
-		if err := rows.Scan(&uid); err != nil {
-			return nil, fmt.Errorf("datasync: read the %s sync records of %q: %w", dataType, source, err)
+		var hash sql.NullString
+		if err := rows.Scan(&id, &uid, &hash); err != nil {
+			return nil, 0, fmt.Errorf("datasync: read the %s sync records of %q: %w", dataType, source, err)
 		}
-		if _, ok := seen[uid]; !ok {
+		if _, sum, err := enc.encode(sweptRecord(uid)); err == nil && hash.String == sum {
+			continue
+		}
+		if id <= seen.recordBase {
+			synced++
+		}
+		if _, ok := seen.uids[dataType][uid]; !ok {
 			gone = append(gone, uid)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("datasync: read the %s sync records of %q: %w", dataType, source, err)
+		return nil, 0, fmt.Errorf("datasync: read the %s sync records of %q: %w", dataType, source, err)
 	}
-	return gone, nil
+	return gone, synced, nil
+}
+
+// lastRecordID is the newest sync record's id: the records a run adds
+// have larger ones.
+func lastRecordID(ctx context.Context, db bun.IDB) (int64, error) {
+	var id int64
+	err := db.NewSelect().TableExpr("?", recordsTable).ColumnExpr("COALESCE(MAX(?), 0)", bun.Ident("id")).Scan(ctx, &id)
+	if err != nil {
+		return 0, fmt.Errorf("datasync: read the last sync record id: %w", err)
+	}
+	return id, nil
 }

@@ -80,12 +80,22 @@ type SyncTask struct {
 	UpdatedByID   *int64    `bun:"updatedById" json:"updatedById"`
 }
 
-// CreateTables creates the four sync tables and their indexes if they do
-// not exist. Beyond NocoBase's columns it adds userDataSyncRecords.metaHash
+// SyncLease is a row of userDataSyncLeases (not in NocoBase): which
+// [Scheduler] of a fleet runs a source's schedule, until when. A holder
+// that crashes stops renewing it, and after ExpiresAt another takes over.
+type SyncLease struct {
+	bun.BaseModel `bun:"table:userDataSyncLeases,alias:userDataSyncLeases"`
+	SourceName    string    `bun:"sourceName,pk" json:"sourceName"`
+	Holder        string    `bun:"holder,notnull" json:"holder"`
+	ExpiresAt     time.Time `bun:"expiresAt,notnull" json:"expiresAt"`
+}
+
+// CreateTables creates the four sync tables, the schedulers' leases
+// (userDataSyncLeases) and their indexes if they do not exist. Beyond NocoBase's columns it adds userDataSyncRecords.metaHash
 // and a unique index on (sourceName, dataType, sourceUk): one sync record
 // per uid, which NocoBase assumes but does not enforce.
 func CreateTables(ctx context.Context, db bun.IDB) error {
-	for _, m := range []any{(*SyncRecord)(nil), (*SyncRecordResource)(nil), (*SyncSource)(nil), (*SyncTask)(nil)} {
+	for _, m := range []any{(*SyncRecord)(nil), (*SyncRecordResource)(nil), (*SyncSource)(nil), (*SyncTask)(nil), (*SyncLease)(nil)} {
 		if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
 			return fmt.Errorf("datasync: create table for %T: %w", m, err)
 		}

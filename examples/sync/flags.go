@@ -24,6 +24,8 @@ type config struct {
 	source        string
 	matchKey      string
 	dryRun        bool
+	threshold     int
+	allowAll      bool
 }
 
 func parseFlags(args []string, errOut io.Writer) (*config, error) {
@@ -54,6 +56,8 @@ func parseFlags(args []string, errOut io.Writer) (*config, error) {
 	fs.StringVar(&cfg.source, "source", "files", "the sync source's name: a sync deletes only what its source synced")
 	fs.StringVar(&cfg.matchKey, "match-key", "", "adopt existing users with the same username, email or phone on the first sync")
 	fs.BoolVar(&cfg.dryRun, "dry-run", false, "print the plan and write nothing")
+	fs.IntVar(&cfg.threshold, "threshold", 0, "refuse a sync that would delete this percentage (1-100) of the users the source synced, or more")
+	fs.BoolVar(&cfg.allowAll, "allow-delete-all", false, "allow a sync to delete every user the source synced (refused otherwise)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -80,6 +84,7 @@ func (c *config) check() error {
 		{c.ldapURL != "" && (c.tree != "" || c.depts != ""), "-ldap brings its own departments: drop -tree and -depts"},
 		{c.ldapURL != "" && c.ldapBase == "", "-ldap needs -ldap-base"},
 		{c.sheet != "" && c.xlsx == "", "-sheet needs -xlsx"},
+		{c.threshold < 0 || c.threshold > 100, "-threshold is a percentage, 1 to 100"},
 		{c.ldapDisabled != "" && !strings.Contains(c.ldapDisabled, "="), "-ldap-disabled is attribute=value"},
 		{c.mapping != nil && c.users == "" && c.xlsx == "", "-map applies to -users or -xlsx"},
 	} {

@@ -61,7 +61,10 @@ func run(ctx context.Context, args []string, out, errOut io.Writer, terminal boo
 	}
 	defer m.Close()
 	bar := newProgress(out, terminal)
-	report, err := m.RunSource(ctx, cfg.source, bar.wrap(src), datasync.RunSourceOptions{DryRun: cfg.dryRun})
+	report, err := m.RunSource(ctx, cfg.source, bar.wrap(src), datasync.RunSourceOptions{
+		DryRun: cfg.dryRun,
+		Limits: datasync.DeletionLimits{Percent: cfg.threshold, AllowAll: cfg.allowAll},
+	})
 	bar.done()
 	if err != nil {
 		return describeFailure(err)

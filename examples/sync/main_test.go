@@ -196,6 +196,26 @@ func TestDryRunThenSync(t *testing.T) {
 	}
 }
 
+func TestThreshold(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dir.db")
+	mustSync(t, "-db", path, "-users", "testdata/users.csv", "-tree", "testdata/tree.csv")
+	one := filepath.Join(t.TempDir(), "one.csv")
+	if err := os.WriteFile(one, []byte("uid,username,department\ne1,ada,21\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := syncCLI(t, "-db", path, "-users", one, "-tree", "testdata/tree.csv", "-threshold", "50")
+	if err == nil || err.Error() != "synced users would be reduced by 67% (2), reaching the 50% threshold" {
+		t.Fatalf("err = %v, want the threshold's refusal", err)
+	}
+	if diff := cmp.Diff(wantDirectory, directory(t, openSQLite(t, path))); diff != "" {
+		t.Fatalf("directory after a refused sync (-want +got):\n%s", diff)
+	}
+	mustSync(t, "-db", path, "-users", one, "-tree", "testdata/tree.csv", "-threshold", "70")
+	if diff := cmp.Diff(map[string]string{"ada": "Berlin"}, directory(t, openSQLite(t, path))); diff != "" {
+		t.Fatalf("directory (-want +got):\n%s", diff)
+	}
+}
+
 func TestBadRowNamesFileAndLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dir.db")
 	bad := filepath.Join(t.TempDir(), "staff.csv")
@@ -223,6 +243,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-ldap", "ldap://127.0.0.1:1"}, "-ldap needs -ldap-base"},
 		{[]string{"-users", "a.csv", "-map", "email"}, `"email" is not field=column`},
 		{[]string{"-users", "a.csv", "stray"}, `unexpected argument "stray"`},
+		{[]string{"-users", "a.csv", "-threshold", "120"}, "-threshold is a percentage"},
 		{[]string{"-db", filepath.Join(t.TempDir(), "d.db"), "-users", "testdata/users.csv", "-map", "email=Mail"}, `column "Mail"`},
 	} {
 		_, err := syncCLI(t, tc.args...)
