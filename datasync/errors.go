@@ -38,6 +38,9 @@ var (
 	// that did not come. The run then fails and rolls back, so a half-read
 	// never looks like "everyone left".
 	ErrIncomplete = errors.New("datasync: the source was not read completely")
+	// ErrNotScheduled: the source's options have no "schedule", so it runs
+	// only when it is pulled.
+	ErrNotScheduled = errors.New("datasync: the source is not scheduled")
 )
 
 // ErrInvalidSource is wrapped by the errors of a source type or source row

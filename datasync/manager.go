@@ -81,6 +81,7 @@ type Manager struct {
 	stop            context.CancelFunc // cancels background task runs on Close
 	stopCtx         context.Context
 	waiters         map[int64][]chan struct{} // task id → channels closed when it ends
+	reminder        reminder                  // which sources are failing (Options.Notifier)
 }
 
 // NewManager returns a manager over db. Call [CreateTables] first (once,
@@ -98,7 +99,8 @@ func NewManager(db *bun.DB, opts Options) *Manager {
 		db: db, opts: opts, log: log,
 		sourceTypes: map[string]SourceType{},
 		stop:        stop, stopCtx: stopCtx,
-		waiters: map[int64][]chan struct{}{},
+		waiters:  map[int64][]chan struct{}{},
+		reminder: reminder{failing: map[string]bool{}},
 	}
 	m.resources.Store(&[]Resource{})
 	return m

@@ -8,10 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"sync"
 	"time"
-	"weak"
 )
 
 // notifyTimeout bounds one call of a Notifier, and is the
@@ -132,33 +130,6 @@ func (r *reminder) observe(source string, ok bool) bool {
 	return true
 }
 
-// reminders holds each Manager's reminder, keyed weakly so that a manager
-// dropped without Close is still collected (its entry goes with it).
-var reminders struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[Manager]]*reminder
-}
-
-func (m *Manager) reminder() *reminder {
-	key := weak.Make(m)
-	reminders.mu.Lock()
-	defer reminders.mu.Unlock()
-	if r, ok := reminders.m[key]; ok {
-		return r
-	}
-	if reminders.m == nil {
-		reminders.m = map[weak.Pointer[Manager]]*reminder{}
-	}
-	r := &reminder{failing: map[string]bool{}}
-	reminders.m[key] = r
-	runtime.AddCleanup(m, func(key weak.Pointer[Manager]) {
-		reminders.mu.Lock()
-		defer reminders.mu.Unlock()
-		delete(reminders.m, key)
-	}, key)
-	return r
-}
-
 // remind hands a task's outcome (runErr nil for a success; msg the failed
 // task's message) to the reminder, and notifies Options.Notifier when the
 // source has just started failing. The outcome is recorded at once, so
@@ -171,7 +142,7 @@ func (m *Manager) remind(ctx context.Context, name string, taskID int64, runErr 
 	if n == nil || ctx.Err() != nil {
 		return
 	}
-	if !m.reminder().observe(name, runErr == nil) {
+	if !m.reminder.observe(name, runErr == nil) {
 		return
 	}
 	notice := Notice{SourceName: name, TaskID: taskID, Message: msg, At: time.Now().UTC()}

@@ -22,10 +22,6 @@ import (
 // ("schedule": {}) runs: every 12 hours, the reference's 43,200 s.
 const DefaultScheduleInterval = 43200 * time.Second
 
-// ErrNotScheduled: the source's options have no "schedule", so it runs
-// only when it is pulled.
-var ErrNotScheduled = errors.New("datasync: the source is not scheduled")
-
 // Schedule is when a source runs, read from the "schedule" object of its
 // options by [ParseSchedule]: a fixed interval or a cron expression, plus
 // an optional jitter. The zero Schedule is not usable; build one with
