@@ -398,12 +398,14 @@ func TestSchedulerSlowSource(t *testing.T) {
 
 	// The slow run outlasts the lease many times over: only renewal keeps
 	// the second scheduler from taking it and starting the source again.
-	opts := SchedulerOptions{Tick: 10 * time.Millisecond, LeaseTTL: 150 * time.Millisecond}
+	// The lease is long enough that renewal (every third of it) keeps up
+	// on a loaded CI machine under -race.
+	opts := SchedulerOptions{Tick: 10 * time.Millisecond, LeaseTTL: 1500 * time.Millisecond}
 	opts.Holder = "one"
 	stopOne := runScheduler(t, NewScheduler(f.m, opts))
 	opts.Holder = "two"
 	stopTwo := runScheduler(t, NewScheduler(f.m, opts))
-	time.Sleep(800 * time.Millisecond)
+	time.Sleep(4 * time.Second)
 	stopOne()
 	stopTwo()
 
@@ -415,7 +417,7 @@ func TestSchedulerSlowSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(tasks) != 1 || tasks[0].Status != TaskProcessing {
-		t.Fatalf("slow source after 800 ms: %d tasks, want one still processing", len(tasks))
+		t.Fatalf("slow source after 4 s: %d tasks, want one still processing", len(tasks))
 	}
 	close(release)
 	if tasks := settledTasks(t, f.m, slow.ID); len(tasks) != 1 || tasks[0].Status != TaskSuccess {
