@@ -80,23 +80,68 @@
 // one transaction; [Manager.Wait] waits for it, [Manager.Retry] runs a
 // failed task again.
 //
-// A pull is a whole snapshot of its source. When Source.Pull returns nil
-// (a complete read), every record the source synced before and did not
-// emit this time is synced as deleted ({"uid", "isDeleted": true}), so its
-// resources remove what it made: the directory then equals the source.
-// Only the data types the pull emitted are swept, and only the source's
-// own sync records. A read that stopped short returns an error (sources
-// wrap ErrIncomplete), the run rolls back, and nothing is deleted because
-// it was not seen. Pushes never delete what they do not name.
+// A pull is a whole snapshot of its source. A read that stopped short
+// returns an error (sources wrap ErrIncomplete), the run rolls back, and
+// nothing is disabled or deleted because it was not seen. Pushes never
+// delete what they do not name.
 //
-// A source's "deletionLimits" option ([DeletionLimits]: a percentage, a
-// count) refuses a pull that would delete that share or number of the
-// users the source synced before it, and a pull that would delete every
-// one of them is refused unless it says allowAll: the task fails with a
-// message such as "synced users would be reduced by 67% (6), reaching the
-// 30% threshold" and nothing is written. [Manager.RunSource] takes the
-// same limits in its options. Source types do not see the options the
-// manager reads itself ([SourceConfig]).
+// # Source options: the policy
+//
+// A source row's options hold its type's settings and the manager's own
+// ([Policy], read by [ParsePolicy]; source types never see them, see
+// [SourceConfig]): what happens to missing users, deletion limits, the
+// identity field ("identity": id, username, email or phone for users; id
+// or name for departments; with id, one id ↔ one name in a pull or the
+// run fails naming both), explicit adoption of hand-made users ("adopt",
+// "blockSoftMatch"; every adoption logged, in the plan and remembered),
+// the first sync ("firstSync": retain, or clear the users no source
+// synced, never root), the fields the source owns on existing users
+// ("ownedFields", "editableWhileSynced"), roles ("roles": {"create"}),
+// passwords ("password": {"format"}: plain is hashed before it is stored,
+// sha256-hex kept for sign-in to upgrade, or a host's transformer),
+// "confirmDatasetSwitch", "retry", "schedule" and "fullSchedule". A typo is
+// an error naming the option. Resources see the policy through
+// [Batch.Policy]; pushes from a source name with a row follow its policy.
+//
+// # Missing users and approval
+//
+// A complete pull (never a failed or short one, never a delta run) compares
+// what the source emitted with what it synced before. What it no longer has
+// follows the source's "onMissing": "disable" (the default) syncs each
+// missing user again as last synced with "enabled": false and the mark
+// "missingSince" (the run's UTC time), keeping its departments and roles, so
+// that a user who comes back is enabled again and gets everything back;
+// missing departments are marked the same way and kept. "purgeAfterDays": N
+// deletes what has been missing more than N days. "delete" deletes at once;
+// "keep" does nothing. Root users are never disabled or deleted.
+//
+// "deletionLimits" ({"percent", "count", "allowAll"}) count the users a run
+// would newly disable or delete, out of the source's synced users not
+// already missing; purges and departments are not limited (a user is
+// counted once, when it goes missing). A refused task ends pendingApproval,
+// with the message ("synced users would be reduced by 67% (6), reaching the
+// 30% threshold"), its Plan, and a notice to Options.Notifier;
+// [Manager.Approve] runs it again and applies the refused changes only if
+// they are still the same users (else it plans again). [Manager.RunSource]
+// returns the *DeletionLimitError instead; RunSourceOptions.Approve set to its
+// Fingerprint does the same. A run that would take every synced user is
+// refused without a fingerprint unless allowAll: no approval lifts it.
+//
+// # Operations
+//
+// A [DeltaSource] (LDAP by modifyTimestamp, sqlrows with an updated-at
+// column) can read only what changed since the watermark the last run
+// saved: [Manager.PullChanges]; a [Scheduler] runs deltas on "schedule" and
+// full reconciles on "fullSchedule", and retries transient source failures
+// with back-off ("retry"). Schedules are an interval or a cron expression
+// with optional jitter ([ParseSchedule], [Manager.NextRun]); one Scheduler
+// of a fleet runs each source (a lease row per source, taken over when its
+// holder stops renewing it). [Manager.Clear] removes what a source synced
+// (adopted rows are unlinked, not deleted) and disables it. Every task run
+// keeps what it changed, field by field with old and new values and
+// passwords redacted: [Manager.History]. Options.Notifier hears of the first
+// failure after a success (not the ones after it) and of every task that
+// waits for approval. Package syncapi serves all of it over HTTP.
 //
 // # Securing the push endpoint
 //

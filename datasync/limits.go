@@ -9,34 +9,58 @@ import (
 	"strconv"
 )
 
-// ErrDeletionLimit is wrapped by the error of a run that would delete more
-// of its source's synced users than the source's DeletionLimits allow:
-// nothing was written.
-var ErrDeletionLimit = errors.New("datasync: the run would delete more synced users than allowed")
+// ErrDeletionLimit is wrapped by the error of a run that would disable or
+// delete more of its source's synced users than the source's
+// DeletionLimits allow: nothing was written.
+var ErrDeletionLimit = errors.New("datasync: the run would disable or delete more synced users than allowed")
 
-// DeletionLimits stop a complete pull that would delete too many of the
-// users its source synced ("discontinue sync upon data exception"): a
-// half-empty export looks complete to the source, and is the common way
-// a sync wipes a directory. They are a source's "deletionLimits" option:
-// {"percent": 30, "count": 100, "allowAll": false}.
+// DeletionLimits stop a complete pull that would disable or delete too
+// many of the users its source synced ("discontinue sync upon data
+// exception"): a half-empty export looks complete to the source, and is
+// the common way a sync wipes a directory. They are a source's
+// "deletionLimits" option: {"percent": 30, "count": 100, "allowAll": false}.
+//
+// They count the users a run would newly disable or delete (see
+// [OnMissing]), out of the source's synced users that are neither
+// deleted nor already missing. Users already missing are counted once,
+// when they go missing: purging them later (Policy.PurgeAfterDays) is not
+// limited, nor are departments.
 type DeletionLimits struct {
-	// Percent (1–100) refuses a run that would delete this share of the
-	// source's synced users or more; 0 sets no share.
+	// Percent (1–100) refuses a run that would disable or delete this
+	// share of the source's synced users or more; 0 sets no share.
 	Percent int `json:"percent,omitempty"`
-	// Count refuses a run that would delete this many synced users or
-	// more; 0 sets no count.
+	// Count refuses a run that would disable or delete this many synced
+	// users or more; 0 sets no count.
 	Count int `json:"count,omitempty"`
-	// AllowAll lets a run delete every user the source synced. Without it
-	// such a run is refused whatever the other limits say: an empty
-	// export never empties the directory by accident.
+	// AllowAll lets a run disable or delete every user the source synced.
+	// Without it such a run is refused whatever the other limits say, and
+	// cannot be approved: an empty export never empties the directory by
+	// accident.
 	AllowAll bool `json:"allowAll,omitempty"`
 }
 
-// DeletionLimitError is a run refused by its DeletionLimits.
+// DeletionLimitError is a run refused by its DeletionLimits: nothing was
+// written. A task run ends pendingApproval with Plans and Fingerprint
+// ([Manager.Approve]); [Manager.RunSource] returns the error, and
+// [RunSourceOptions].Approve set to its Fingerprint runs exactly those
+// deletions.
 type DeletionLimitError struct {
 	Message string
-	// Deleted is how many synced users the run would delete, of Synced.
+	// Deleted is how many synced users the run would disable or delete,
+	// of Synced.
 	Deleted, Synced int
+	// UIDs are the uids of the users the run would disable or delete,
+	// sorted.
+	UIDs []string
+	// Plans are what the run would do with the records its source no
+	// longer has, one plan per data type and action, in the order they
+	// would run.
+	Plans []*Plan
+	// Fingerprint identifies the refused disables and deletions (the
+	// source, and each user's uid with what would happen to it). It is
+	// empty when the run cannot be approved: every synced user would go
+	// and AllowAll is off.
+	Fingerprint string
 }
 
 func (e *DeletionLimitError) Error() string { return e.Message }
@@ -48,17 +72,18 @@ func (e *DeletionLimitError) Unwrap() error { return ErrDeletionLimit }
 // safety settings.
 func (e *DeletionLimitError) HTTPStatus() int { return http.StatusConflict }
 
-// check refuses deleting gone of synced users when the limits say so.
-func (l DeletionLimits) check(gone, synced int) error {
+// check refuses disabling or deleting gone of synced users when the
+// limits say so.
+func (l DeletionLimits) check(gone, synced int) *DeletionLimitError {
 	if gone == 0 || synced == 0 {
 		return nil
 	}
 	pct := int(math.Round(100 * float64(gone) / float64(synced)))
-	refuse := func(msg string) error {
+	refuse := func(msg string) *DeletionLimitError {
 		return &DeletionLimitError{Message: msg, Deleted: gone, Synced: synced}
 	}
 	switch {
-	case gone == synced && !l.AllowAll:
+	case l.everyone(gone, synced):
 		return refuse(fmt.Sprintf("synced users would be reduced by 100%% (%d): the source no longer has any of them; set deletionLimits.allowAll to allow it", gone))
 	case l.Percent > 0 && pct >= l.Percent:
 		return refuse(fmt.Sprintf("synced users would be reduced by %d%% (%d), reaching the %d%% threshold", pct, gone, l.Percent))
@@ -66,6 +91,12 @@ func (l DeletionLimits) check(gone, synced int) error {
 		return refuse(fmt.Sprintf("synced users would be reduced by %d (%d%%), reaching the limit of %d", gone, pct, l.Count))
 	}
 	return nil
+}
+
+// everyone reports whether removing gone of synced users is the refusal
+// no approval lifts: every one of them, without AllowAll.
+func (l DeletionLimits) everyone(gone, synced int) bool {
+	return gone > 0 && gone >= synced && !l.AllowAll
 }
 
 // deletionLimitsOption is the key of DeletionLimits in a source's options.

@@ -89,6 +89,7 @@ func TestPullWithinDeletionLimits(t *testing.T) {
 		withLimits := func(opts staticOptions) *SyncSource {
 			row := staticRow(t, "hr", opts)
 			row.Options["deletionLimits"] = map[string]any{"percent": float64(30)}
+			row.Options["onMissing"] = string(MissingDelete)
 			return row
 		}
 		row := withLimits(people(uidRange(1, 10)...))
@@ -104,9 +105,9 @@ func TestPullWithinDeletionLimits(t *testing.T) {
 			}
 			return f.pullAndWait(t, "hr")
 		}
-		// 3 of 10 gone: 30%, refused, nothing written.
+		// 3 of 10 gone: 30%, refused (awaiting approval), nothing written.
 		task := pull(uidRange(1, 7)...)
-		if task.Status != TaskFailed || task.Message != "synced users would be reduced by 30% (3), reaching the 30% threshold" {
+		if task.Status != TaskPendingApproval || task.Message != "synced users would be reduced by 30% (3), reaching the 30% threshold" {
 			t.Fatalf("task = %+v, want refused at the threshold", task)
 		}
 		if diff := cmp.Diff(nicks(uidRange(1, 10)...), f.nicknames(t)); diff != "" {
@@ -122,7 +123,8 @@ func TestPullWithinDeletionLimits(t *testing.T) {
 				t.Fatalf("people after a pull of %v (-want +got):\n%s", uids, diff)
 			}
 		}
-		// A source with none of its users left is refused without allowAll.
+		// A source with none of its users left is refused without
+		// allowAll, for good: the task fails, nothing to approve.
 		task = pull("x1")
 		if task.Status != TaskFailed || !strings.Contains(task.Message, "reduced by 100% (6)") {
 			t.Fatalf("task = %+v, want every user's deletion refused", task)
@@ -141,7 +143,7 @@ func TestRunSourceDeletionLimits(t *testing.T) {
 		if !errors.Is(err, ErrDeletionLimit) {
 			t.Fatalf("err = %v, want ErrDeletionLimit", err)
 		}
-		if _, err := f.m.RunSource(ctx, "hr", &staticSource{opts: people("3")}, RunSourceOptions{Limits: DeletionLimits{AllowAll: true}}); err != nil {
+		if _, err := f.m.RunSource(ctx, "hr", &staticSource{opts: people("3")}, RunSourceOptions{Policy: &Policy{OnMissing: MissingDelete, Limits: DeletionLimits{AllowAll: true}, UserIdentity: IdentityID, DepartmentIdentity: IdentityID, FirstSync: FirstSyncRetain, PasswordFormat: "plain"}}); err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(nicks("3"), f.nicknames(t)); diff != "" {

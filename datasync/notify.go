@@ -19,8 +19,10 @@ const notifyTimeout = 10 * time.Second
 // Notifier is told when a source starts failing ([Options.Notifier]): on
 // the first failed task after a success, or after the manager started.
 // Further consecutive failures of that source send nothing; its next
-// success re-arms the reminder. Implement it to page, mail or post to a
-// chat; [SlogNotifier] and [WebhookNotifier] are built in.
+// success re-arms the reminder. It is also told each time a task ends
+// pendingApproval ([NoticeApproval]): someone has to approve or fix the
+// source. Implement it to page, mail or post to a chat; [SlogNotifier]
+// and [WebhookNotifier] are built in.
 //
 // Notify runs on a goroutine of its own as the task fails, with a context
 // bounded to 10 s; [Manager.Close] waits for it. Its error is logged and
@@ -29,18 +31,32 @@ type Notifier interface {
 	Notify(ctx context.Context, n Notice) error
 }
 
-// Notice is what a Notifier is told: which source failed, in which task,
+// NoticeKind says why a Notifier is told.
+type NoticeKind string
+
+// Notice kinds.
+const (
+	// NoticeFailure: the source has started failing.
+	NoticeFailure NoticeKind = "failure"
+	// NoticeApproval: a task ended pendingApproval, its deletion limits
+	// having refused the users it would disable or delete; the message
+	// says how many. [Manager.Approve] runs it again with them allowed.
+	NoticeApproval NoticeKind = "pendingApproval"
+)
+
+// Notice is what a Notifier is told: why, which source, in which task,
 // and the task's message (the same text the task row keeps, which names
-// the failure but never a record's contents).
+// the failure or the refusal but never a record's contents).
 type Notice struct {
-	SourceName string    `json:"sourceName"`
-	TaskID     int64     `json:"taskId"`
-	Message    string    `json:"message"`
-	At         time.Time `json:"at"`
+	Kind       NoticeKind `json:"kind"`
+	SourceName string     `json:"sourceName"`
+	TaskID     int64      `json:"taskId"`
+	Message    string     `json:"message"`
+	At         time.Time  `json:"at"`
 }
 
-// SlogNotifier logs each notice at Error level, for hosts whose alerting
-// already watches their logs.
+// SlogNotifier logs each notice, a failure at Error level and an approval
+// at Warn level, for hosts whose alerting already watches their logs.
 type SlogNotifier struct {
 	// Logger receives the notices; slog.Default() when nil.
 	Logger *slog.Logger
@@ -52,13 +68,17 @@ func (s SlogNotifier) Notify(ctx context.Context, n Notice) error {
 	if log == nil {
 		log = slog.Default()
 	}
+	if n.Kind == NoticeApproval {
+		log.WarnContext(ctx, "datasync: source run awaits approval", "source", n.SourceName, "task", n.TaskID, "message", n.Message, "at", n.At)
+		return nil
+	}
 	log.ErrorContext(ctx, "datasync: source failing", "source", n.SourceName, "task", n.TaskID, "message", n.Message, "at", n.At)
 	return nil
 }
 
 // WebhookNotifier POSTs each notice as JSON to URL:
 //
-//	{"sourceName":"hr","taskId":7,"message":"…","at":"2026-11-30T17:00:00Z"}
+//	{"kind":"failure","sourceName":"hr","taskId":7,"message":"…","at":"2026-11-30T17:00:00Z"}
 type WebhookNotifier struct {
 	URL string
 	// Client sends the request; when nil, a client with a 10 s timeout.
@@ -138,21 +158,34 @@ func (r *reminder) observe(source string, ok bool) bool {
 // nor its waiters, and Close waits for it. A run that Close cancelled
 // (ctx done) says nothing about the source and is left out.
 func (m *Manager) remind(ctx context.Context, name string, taskID int64, runErr error, msg string) {
-	n := m.opts.Notifier
-	if n == nil || ctx.Err() != nil {
+	if m.opts.Notifier == nil || ctx.Err() != nil {
 		return
 	}
 	if !m.reminder.observe(name, runErr == nil) {
 		return
 	}
-	notice := Notice{SourceName: name, TaskID: taskID, Message: msg, At: time.Now().UTC()}
-	// finish runs inside a run counted in m.tasks, so the count is not
+	m.notify(ctx, Notice{Kind: NoticeFailure, SourceName: name, TaskID: taskID, Message: msg, At: time.Now().UTC()})
+}
+
+// notify sends notice to Options.Notifier, if any, on a goroutine counted
+// in m.tasks, so a slow notifier delays neither the task nor its waiters,
+// and Close waits for it.
+func (m *Manager) notify(ctx context.Context, notice Notice) {
+	n := m.opts.Notifier
+	if n == nil {
+		return
+	}
+	// The caller runs inside a run counted in m.tasks, so the count is not
 	// zero here and adding to it cannot race Close's Wait.
+	what := "datasync: failure reminder not sent"
+	if notice.Kind == NoticeApproval {
+		what = "datasync: approval notice not sent"
+	}
 	m.tasks.Go(func() {
 		nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
 		defer cancel()
 		if err := n.Notify(nctx, notice); err != nil {
-			m.log.Error("datasync: failure reminder not sent", "source", name, "task", taskID, "error", err)
+			m.log.Error(what, "source", notice.SourceName, "task", notice.TaskID, "error", err)
 		}
 	})
 }

@@ -118,7 +118,7 @@ func TestFailureReminderThroughPulls(t *testing.T) {
 
 		first := f.pullAndWait(t, "hr")
 		got := rec.next(t)
-		want := Notice{SourceName: "hr", TaskID: first.ID, Message: sourceAPIMessage}
+		want := Notice{Kind: NoticeFailure, SourceName: "hr", TaskID: first.ID, Message: sourceAPIMessage}
 		if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".At" }, cmp.Ignore())); diff != "" {
 			t.Errorf("first failure's notice (-want +got):\n%s", diff)
 		}
@@ -187,8 +187,8 @@ func TestFailureReminderQuietOnClose(t *testing.T) {
 }
 
 func TestWebhookNotifierSends(t *testing.T) {
-	notice := Notice{SourceName: "hr", TaskID: 7, Message: "static: the export broke", At: time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC)}
-	const wantBody = `{"sourceName":"hr","taskId":7,"message":"static: the export broke","at":"2026-11-30T17:00:00Z"}`
+	notice := Notice{Kind: NoticeFailure, SourceName: "hr", TaskID: 7, Message: "static: the export broke", At: time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC)}
+	const wantBody = `{"kind":"failure","sourceName":"hr","taskId":7,"message":"static: the export broke","at":"2026-11-30T17:00:00Z"}`
 	tests := []struct {
 		name        string
 		header      http.Header
@@ -284,6 +284,7 @@ func ExampleSlogNotifier() {
 	// here it is called directly with the notice a failed task gives.
 	n := SlogNotifier{Logger: log}
 	_ = n.Notify(context.Background(), Notice{
+		Kind:       NoticeFailure,
 		SourceName: "hr",
 		TaskID:     7,
 		Message:    sourceAPIMessage,
@@ -303,6 +304,7 @@ func ExampleWebhookNotifier() {
 
 	n := WebhookNotifier{URL: srv.URL, Header: http.Header{"Authorization": {"Bearer t0k"}}}
 	err := n.Notify(context.Background(), Notice{
+		Kind:       NoticeFailure,
 		SourceName: "hr",
 		TaskID:     7,
 		Message:    "static: the export broke",
@@ -310,6 +312,6 @@ func ExampleWebhookNotifier() {
 	})
 	fmt.Println(err)
 	// Output:
-	// POST Bearer t0k {"sourceName":"hr","taskId":7,"message":"static: the export broke","at":"2026-11-30T17:00:00Z"}
+	// POST Bearer t0k {"kind":"failure","sourceName":"hr","taskId":7,"message":"static: the export broke","at":"2026-11-30T17:00:00Z"}
 	// <nil>
 }

@@ -1,5 +1,7 @@
 package datasync
 
+import "encoding/json"
+
 // Plan is what a run would do, computed before anything is written:
 // [Manager.Plan] returns it (a dry run) and [Manager.Apply] writes exactly
 // it, or nothing if the directory has changed since.
@@ -71,6 +73,21 @@ type RecordChange struct {
 	// Reason says why: a re-created row whose linked row vanished, a kept
 	// record.
 	Reason string `json:"reason,omitempty"`
+	// Adopted is true for an update that takes over an existing row no
+	// source synced (a soft match): the manager remembers it, so that
+	// clearing the source unlinks the row instead of deleting it.
+	Adopted bool `json:"adopted,omitempty"`
+}
+
+// MarshalJSON writes the change with the value of every password key in
+// Values and Previous replaced by [Redacted]: plans are printed by tools
+// and returned over HTTP. The Go value keeps the passwords, so a plan
+// applies (and compares) as it was made.
+func (c RecordChange) MarshalJSON() ([]byte, error) {
+	type plain RecordChange // the fields without this method
+	p := plain(c)
+	p.Values, p.Previous = redact(c.Values), redact(c.Previous)
+	return json.Marshal(p)
 }
 
 // MembershipOp is what happens to one membership.

@@ -122,7 +122,7 @@ func (m *Manager) newSource(row *SyncSource) (Source, error) {
 	if !ok {
 		return nil, fmt.Errorf("datasync: source %q: %w", row.Name, sourceTypeNotFound(row.SourceType))
 	}
-	if _, err := parseDeletionLimits(row.Options); err != nil {
+	if _, err := ParsePolicy(row.Options); err != nil {
 		return nil, fmt.Errorf("datasync: source %q: %w", row.Name, err)
 	}
 	src, err := t.New(SourceConfig{Name: row.Name, Options: typeOptions(row.Options), Row: row})
@@ -137,7 +137,7 @@ func (m *Manager) newSource(row *SyncSource) (Source, error) {
 
 // managerOptions are the keys of a source's options that the manager
 // reads itself, whatever the source's type.
-var managerOptions = []string{deletionLimitsOption, "schedule"}
+var managerOptions = append([]string{"schedule", "fullSchedule"}, policyOptions...)
 
 // typeOptions are a source's options without managerOptions: what its
 // type's constructor is given.
@@ -155,7 +155,9 @@ func typeOptions(options map[string]any) map[string]any {
 // the task's id at once; the run goes on in the background (until it ends
 // or [Manager.Close]), so the caller's ctx bounds only the start. The whole
 // pull is one transaction: the task ends success, or failed with the
-// reason and nothing written. [Manager.Wait] waits for it.
+// reason and nothing written, or pendingApproval when its deletion limits
+// refused it (nothing written either; see [Manager.Approve]).
+// [Manager.Wait] waits for it.
 func (m *Manager) Pull(ctx context.Context, sourceName string) (int64, error) {
 	if err := m.closed(); err != nil {
 		return 0, err
@@ -175,12 +177,13 @@ func (m *Manager) Pull(ctx context.Context, sourceName string) (int64, error) {
 	if err := m.beginTask(ctx, task.ID); err != nil {
 		return 0, err
 	}
-	return task.ID, m.start(row, src, task.ID)
+	return task.ID, m.start(row, src, &pullRun{taskID: task.ID})
 }
 
 // Retry runs a failed task's source (enabled, by the task's sourceId)
 // again in the same task, in the background as Pull does, and returns the
-// task's id. A task that is not failed is an error matching ErrTaskState.
+// task's id. A task that is not failed is an error matching ErrTaskState:
+// a pendingApproval task runs again only through [Manager.Approve].
 func (m *Manager) Retry(ctx context.Context, taskID int64) (int64, error) {
 	if err := m.closed(); err != nil {
 		return 0, err
@@ -203,7 +206,7 @@ func (m *Manager) Retry(ctx context.Context, taskID int64) (int64, error) {
 	if err := m.retryTask(ctx, taskID); err != nil {
 		return 0, err
 	}
-	return taskID, m.start(row, src, taskID)
+	return taskID, m.start(row, src, &pullRun{taskID: taskID})
 }
 
 func (m *Manager) closed() error {
@@ -217,7 +220,8 @@ func (m *Manager) closed() error {
 // closed since the task began, in which case the task ends failed. While
 // the run lasts, the task has an entry in m.waiters: that is how Wait
 // knows the run is local.
-func (m *Manager) start(row *SyncSource, src Source, taskID int64) error {
+func (m *Manager) start(row *SyncSource, src Source, pr *pullRun) error {
+	taskID := pr.taskID
 	m.mu.Lock()
 	err := m.closed()
 	if err == nil {
@@ -232,17 +236,18 @@ func (m *Manager) start(row *SyncSource, src Source, taskID int64) error {
 	go func() {
 		defer m.tasks.Done()
 		start := time.Now()
-		err := m.runSource(m.stopCtx, row, src)
+		err := m.runSource(m.stopCtx, row, src, pr)
 		m.finish(m.stopCtx, row.Name, taskID, time.Since(start).Milliseconds(), err)
 	}()
 	return nil
 }
 
 // runSource applies everything src emits in one run transaction (see
-// pullInTx).
-func (m *Manager) runSource(ctx context.Context, row *SyncSource, src Source) error {
+// pullInTx), as pr says: pr carries the task and the run's kind (delta,
+// approved deletions); runSource fills in the source and its policy.
+func (m *Manager) runSource(ctx context.Context, row *SyncSource, src Source, pr *pullRun) error {
 	name := row.Name
-	limits, err := parseDeletionLimits(row.Options)
+	pol, err := ParsePolicy(row.Options)
 	if err != nil {
 		return err
 	}
@@ -255,14 +260,17 @@ func (m *Manager) runSource(ctx context.Context, row *SyncSource, src Source) er
 				err = fmt.Errorf("datasync: source %q panicked: %v", name, p)
 			}
 		}()
-		return m.pullInTx(ctx, tx, name, src, limits, false, nil)
+		pr.name, pr.src, pr.policy, pr.row = name, src, pol, row
+		pr.dataset = sourceDataset(row, src)
+		return m.pullInTx(ctx, tx, pr)
 	})
 }
 
 // finish records a run's end on its task (outside the run's transaction,
 // so that a failed run still records why) and wakes its waiters. The
 // task's entry in m.waiters goes before the task can be retried, so a
-// retry's run never loses its own entry.
+// retry's run never loses its own entry. A run its deletion limits
+// refused, when it can be approved, ends pendingApproval (pend).
 func (m *Manager) finish(ctx context.Context, name string, taskID, cost int64, runErr error) {
 	m.mu.Lock()
 	chans := m.waiters[taskID]
@@ -273,6 +281,13 @@ func (m *Manager) finish(ctx context.Context, name string, taskID, cost int64, r
 			close(c)
 		}
 	}()
+	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endTaskTimeout)
+	defer cancel()
+	var refused *DeletionLimitError
+	if errors.As(runErr, &refused) && refused.Fingerprint != "" && ctx.Err() == nil {
+		m.pend(ctx, endCtx, name, taskID, cost, refused)
+		return
+	}
 	msg := ""
 	if runErr != nil {
 		msg = m.failureMessage(ctx, name, taskID, runErr)
@@ -280,11 +295,23 @@ func (m *Manager) finish(ctx context.Context, name string, taskID, cost int64, r
 		m.log.Info("datasync: task succeeded", "source", name, "task", taskID, "costMs", cost)
 	}
 	m.remind(ctx, name, taskID, runErr, msg)
-	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endTaskTimeout)
-	defer cancel()
 	if err := m.endTask(endCtx, taskID, runErr == nil, cost, msg); err != nil {
 		m.log.Error("datasync: record the end of a task", "source", name, "task", taskID, "error", err)
 	}
+}
+
+// pend ends a task pendingApproval and tells the Notifier, every time: an
+// approval waits for someone, whatever the failure reminder's state (which
+// it leaves as it is). The task is pending before the notice goes, so
+// whoever reads the notice can approve at once.
+func (m *Manager) pend(ctx, endCtx context.Context, name string, taskID, cost int64, refused *DeletionLimitError) {
+	log := m.log.With("source", name, "task", taskID)
+	log.Warn("datasync: task awaits approval: its deletion limits refused it", "users", refused.Deleted, "synced", refused.Synced)
+	if err := m.pendTask(endCtx, taskID, cost, refused); err != nil {
+		log.Error("datasync: record the end of a task", "error", err)
+		return
+	}
+	m.notify(ctx, Notice{Kind: NoticeApproval, SourceName: name, TaskID: taskID, Message: refused.Message, At: time.Now().UTC()})
 }
 
 // failureMessage is the message a failed task keeps, and logs the failure.
@@ -314,11 +341,11 @@ func (m *Manager) failureMessage(ctx context.Context, name string, taskID int64,
 	return err.Error()
 }
 
-// Wait blocks until the task ends (success or failed) and returns it, or
-// returns ctx's error. A task this manager runs wakes it when it ends,
-// without reading the database meanwhile (an in-memory SQLite database
-// cannot be read while a run holds its write lock); a task run by another
-// instance is polled every 100 ms.
+// Wait blocks until the task ends (success, failed or pendingApproval)
+// and returns it, or returns ctx's error. A task this manager runs wakes
+// it when it ends, without reading the database meanwhile (an in-memory
+// SQLite database cannot be read while a run holds its write lock); a
+// task run by another instance is polled every 100 ms.
 func (m *Manager) Wait(ctx context.Context, taskID int64) (*SyncTask, error) {
 	m.mu.Lock()
 	chans, local := m.waiters[taskID]
@@ -342,7 +369,7 @@ func (m *Manager) Wait(ctx context.Context, taskID int64) (*SyncTask, error) {
 		if err != nil {
 			return nil, err
 		}
-		if task.Status == TaskSuccess || task.Status == TaskFailed {
+		if task.Status == TaskSuccess || task.Status == TaskFailed || task.Status == TaskPendingApproval {
 			return task, nil
 		}
 		select {

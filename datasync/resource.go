@@ -92,6 +92,10 @@ func (b *Batch) LookupUIDs(ctx context.Context, dataType DataType, resource stri
 	return b.run.lookupUIDs(ctx, dataType, resource, pks)
 }
 
+// Policy is the policy of the batch's source (never nil): what its
+// options say about identity, adoption, owned fields, roles and passwords.
+func (b *Batch) Policy() *Policy { return b.run.policy }
+
 // InRun reports whether uid is a record of the UserData being run (in any
 // chunk), so a resource can tell a parent that this run will create from
 // one that does not exist.

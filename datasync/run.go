@@ -19,6 +19,7 @@ type run struct {
 	sourceName string
 	dataType   DataType
 	matchKey   string
+	policy     *Policy
 	dryRun     bool
 	// collect keeps the plan the run follows (Plan and Apply need it;
 	// UpdateOrCreate does not, so its memory stays bounded by the chunk).
@@ -73,7 +74,7 @@ func (c *chunk) index(r *run, uid string) (int, bool) {
 }
 
 // newRun prepares a run of data (validated, with its uids) over db.
-func (m *Manager) newRun(ctx context.Context, db bun.IDB, data *UserData, uids map[string]int, dryRun, collect bool) (*run, error) {
+func (m *Manager) newRun(ctx context.Context, db bun.IDB, data *UserData, uids map[string]int, pol *Policy, dryRun, collect bool) (*run, error) {
 	base, err := loadLinkBase(ctx, db)
 	if err != nil {
 		return nil, err
@@ -83,7 +84,7 @@ func (m *Manager) newRun(ctx context.Context, db bun.IDB, data *UserData, uids m
 		return nil, err
 	}
 	r := &run{
-		m: m, db: db, sourceName: data.SourceName, dataType: data.DataType, matchKey: data.MatchKey,
+		m: m, db: db, sourceName: data.SourceName, dataType: data.DataType, matchKey: data.MatchKey, policy: pol,
 		dryRun: dryRun, collect: collect, data: data, uids: uids, linkBase: base, fresh: !stored,
 		enc: newRecordEncoder(), resourceNames: map[string]string{},
 	}
@@ -106,8 +107,8 @@ func (m *Manager) newRun(ctx context.Context, db bun.IDB, data *UserData, uids m
 
 // runData runs data (validated, with its uids) over db: the body of every
 // sync, plan and apply.
-func (m *Manager) runData(ctx context.Context, db bun.IDB, data *UserData, uids map[string]int, dryRun, collect bool) (*run, error) {
-	r, err := m.newRun(ctx, db, data, uids, dryRun, collect)
+func (m *Manager) runData(ctx context.Context, db bun.IDB, data *UserData, uids map[string]int, pol *Policy, dryRun, collect bool) (*run, error) {
+	r, err := m.newRun(ctx, db, data, uids, pol, dryRun, collect)
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +323,9 @@ func (r *run) runBatch(ctx context.Context, s *resourceStep, c *chunk) (*Resourc
 		return nil, nil, resourceError(name, chunkName("apply", c), err)
 	}
 	if err := r.applyLinkChanges(ctx, name, c, changes); err != nil {
+		return nil, nil, err
+	}
+	if err := r.recordAdoptions(ctx, name, plan, changes); err != nil {
 		return nil, nil, err
 	}
 	return plan, plan.Failures, nil

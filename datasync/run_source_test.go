@@ -17,7 +17,8 @@ func TestRunSource(t *testing.T) {
 		f := newTaskFixture(t, db)
 		ctx := context.Background()
 		src := &staticSource{opts: people("1", "2", "3")}
-		rep, err := f.m.RunSource(ctx, "hr", src, RunSourceOptions{})
+		deleting := policyMissing(MissingDelete)
+		rep, err := f.m.RunSource(ctx, "hr", src, RunSourceOptions{Policy: deleting})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,7 +34,7 @@ func TestRunSource(t *testing.T) {
 		// so, the totals count the deletion, and nothing is written.
 		src.opts = people("1", "3")
 		src.opts.Data[0].Records[1]["nickname"] = "Renamed"
-		rep, err = f.m.RunSource(ctx, "hr", src, RunSourceOptions{DryRun: true})
+		rep, err = f.m.RunSource(ctx, "hr", src, RunSourceOptions{DryRun: true, Policy: deleting})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +51,7 @@ func TestRunSource(t *testing.T) {
 			t.Fatalf("people after a dry run (-want +got):\n%s", diff)
 		}
 
-		if _, err := f.m.RunSource(ctx, "hr", src, RunSourceOptions{}); err != nil {
+		if _, err := f.m.RunSource(ctx, "hr", src, RunSourceOptions{Policy: deleting}); err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(map[string]string{"1": "N1", "3": "Renamed"}, f.nicknames(t)); diff != "" {
@@ -93,4 +94,11 @@ func (s incompleteSource) Pull(ctx context.Context, emit func(UserData) error) e
 		}
 	}
 	return fmt.Errorf("static: the server went away after %d parts: %w", len(s.opts.Data), ErrIncomplete)
+}
+
+// policyMissing is the default policy with onMissing set to mode.
+func policyMissing(mode OnMissing) *Policy {
+	p := DefaultPolicy()
+	p.OnMissing = mode
+	return p
 }

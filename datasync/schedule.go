@@ -52,35 +52,46 @@ var scheduleKeys = []string{"every", "cron", "jitter"}
 // key, a zero or negative duration, or a cron expression
 // [cron.ParseStandard] refuses or that matches no date is an error wrapping [ErrInvalidSource]
 // that names the option ("schedule.cron: ...").
+//
+// "fullSchedule", in the same form, is read by the [Scheduler] beside
+// "schedule" (its errors name it: "fullSchedule.every: ..."): with both,
+// a [DeltaSource] runs deltas by "schedule" and full runs by
+// "fullSchedule".
 func ParseSchedule(options map[string]any) (s Schedule, scheduled bool, err error) {
-	raw, ok := options["schedule"]
+	return parseSchedule(options, "schedule")
+}
+
+// parseSchedule reads the schedule under key ("schedule" or
+// "fullSchedule"); errors name the option under key.
+func parseSchedule(options map[string]any, key string) (s Schedule, scheduled bool, err error) {
+	raw, ok := options[key]
 	if !ok || raw == nil {
 		return Schedule{}, false, nil
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
-		return Schedule{}, false, scheduleError("schedule", "want an object, got %s", jsonval.TypeName(raw))
+		return Schedule{}, false, scheduleError(key, "want an object, got %s", jsonval.TypeName(raw))
 	}
-	for key := range obj {
-		if !slices.Contains(scheduleKeys, key) {
-			return Schedule{}, false, scheduleError("schedule."+key, "unknown option (want one of %s)", strings.Join(scheduleKeys, ", "))
+	for k := range obj {
+		if !slices.Contains(scheduleKeys, k) {
+			return Schedule{}, false, scheduleError(key+"."+k, "unknown option (want one of %s)", strings.Join(scheduleKeys, ", "))
 		}
 	}
 	_, hasEvery := obj["every"]
 	_, hasCron := obj["cron"]
 	if hasEvery && hasCron {
-		return Schedule{}, false, scheduleError("schedule", "every and cron exclude each other: give one")
+		return Schedule{}, false, scheduleError(key, "every and cron exclude each other: give one")
 	}
-	if s.jitter, err = optionalDuration(obj, "jitter"); err != nil {
+	if s.jitter, err = optionalDuration(obj, key, "jitter"); err != nil {
 		return Schedule{}, false, err
 	}
 	if hasCron {
-		if s.cron, s.expr, err = parseCron(obj["cron"]); err != nil {
+		if s.cron, s.expr, err = parseCron(key+".cron", obj["cron"]); err != nil {
 			return Schedule{}, false, err
 		}
 		return s, true, nil
 	}
-	if s.every, err = optionalDuration(obj, "every"); err != nil {
+	if s.every, err = optionalDuration(obj, key, "every"); err != nil {
 		return Schedule{}, false, err
 	}
 	if s.every == 0 {
@@ -93,14 +104,14 @@ func scheduleError(option, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalidSource, option, fmt.Sprintf(format, args...))
 }
 
-// optionalDuration reads schedule.<key>: a Go duration string or a number
-// of seconds, which must be positive. A missing key is zero.
-func optionalDuration(obj map[string]any, key string) (time.Duration, error) {
+// optionalDuration reads <schedule>.<key>: a Go duration string or a
+// number of seconds, which must be positive. A missing key is zero.
+func optionalDuration(obj map[string]any, schedule, key string) (time.Duration, error) {
 	raw, ok := obj[key]
 	if !ok {
 		return 0, nil
 	}
-	option := "schedule." + key
+	option := schedule + "." + key
 	var d time.Duration
 	switch v := raw.(type) {
 	case string:
@@ -145,19 +156,19 @@ func secondsDuration(option string, seconds float64) (time.Duration, error) {
 	return d, nil
 }
 
-func parseCron(raw any) (cron.Schedule, string, error) {
+func parseCron(option string, raw any) (cron.Schedule, string, error) {
 	expr, ok := raw.(string)
 	if !ok {
-		return nil, "", scheduleError("schedule.cron", "want a cron expression string, got %s", jsonval.TypeName(raw))
+		return nil, "", scheduleError(option, "want a cron expression string, got %s", jsonval.TypeName(raw))
 	}
 	sched, err := parseStandardCron(expr)
 	if err != nil {
-		return nil, "", scheduleError("schedule.cron", "%v", err)
+		return nil, "", scheduleError(option, "%v", err)
 	}
 	// The parser takes days that no month has ("0 0 30 2 *"); its Next
 	// then gives the zero time, which would make the source always due.
 	if sched.Next(time.Now()).IsZero() {
-		return nil, "", scheduleError("schedule.cron", "%q never matches a date", expr)
+		return nil, "", scheduleError(option, "%q never matches a date", expr)
 	}
 	return sched, expr, nil
 }
@@ -210,28 +221,87 @@ func (s Schedule) String() string {
 
 // NextRun is when the enabled source named sourceName runs next by its
 // schedule: [Schedule.Next] of its latest task's start, or now when it
-// never ran. A missing source is an error matching ErrSourceNotFound, one
-// without a schedule ErrNotScheduled, a bad schedule ErrInvalidSource.
+// never ran; with a "fullSchedule" as well, the earlier of that and the
+// time its next full run is due (see [Scheduler]). A missing source is an
+// error matching ErrSourceNotFound, one without a schedule
+// ErrNotScheduled, a bad schedule ErrInvalidSource.
 func (m *Manager) NextRun(ctx context.Context, sourceName string) (time.Time, error) {
-	row, err := m.SourceByName(ctx, sourceName)
+	_, at, _, err := m.nextScheduled(ctx, sourceName)
+	return at, err
+}
+
+// nextScheduled reads the source, its schedules, its latest task and its
+// state, and returns the row, when it runs next and from when on its runs
+// are full (see runPlan.next).
+func (m *Manager) nextScheduled(ctx context.Context, sourceName string) (row *SyncSource, at, fullFrom time.Time, err error) {
+	row, err = m.SourceByName(ctx, sourceName)
 	if err != nil {
-		return time.Time{}, err
+		return nil, at, fullFrom, err
 	}
-	sched, ok, err := ParseSchedule(row.Options)
+	plan, ok, err := parseRunPlan(row.Options)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("datasync: source %q: %w", sourceName, err)
+		return nil, at, fullFrom, fmt.Errorf("datasync: source %q: %w", sourceName, err)
 	}
 	if !ok {
-		return time.Time{}, fmt.Errorf("datasync: source %q: %w", sourceName, ErrNotScheduled)
+		return nil, at, fullFrom, fmt.Errorf("datasync: source %q: %w", sourceName, ErrNotScheduled)
 	}
 	last, err := m.latestTask(ctx, row.ID)
 	if err != nil {
-		return time.Time{}, err
+		return nil, at, fullFrom, err
 	}
-	if last == nil {
-		return time.Now(), nil
+	st, err := loadSyncState(ctx, m.db, row.Name)
+	if err != nil {
+		return nil, at, fullFrom, err
 	}
-	return sched.nextAfter(last), nil
+	at, fullFrom = plan.next(last, st, time.Now())
+	return row, at, fullFrom, nil
+}
+
+// runPlan is a scheduled source's schedules: every run by "schedule",
+// or, with "fullSchedule", deltas by the one and full runs by the other.
+type runPlan struct {
+	sched Schedule
+	full  *Schedule
+}
+
+// parseRunPlan reads "schedule" and "fullSchedule"; ok is false without a
+// "schedule" (a "fullSchedule" alone runs nothing).
+func parseRunPlan(options map[string]any) (p runPlan, ok bool, err error) {
+	if p.sched, ok, err = ParseSchedule(options); err != nil || !ok {
+		return runPlan{}, false, err
+	}
+	full, hasFull, err := parseSchedule(options, "fullSchedule")
+	if err != nil {
+		return runPlan{}, false, err
+	}
+	if hasFull {
+		p.full = &full
+	}
+	return p, true, nil
+}
+
+// next is when the source runs next, after its latest task last (nil when
+// it never ran: now) with its state st (nil when none), and fullFrom: a
+// run that starts at or after fullFrom is full, one before it a delta.
+//
+// Without "fullSchedule", or before the source has a watermark and a full
+// run, every run is full (fullFrom is the zero time). With it, a run is
+// due by "schedule" after the latest task, or when the full run comes due
+// (by "fullSchedule" after LastFullAt) if no run started since: a full run
+// that failed is tried again at the next "schedule" time, not every tick.
+func (p runPlan) next(last *SyncTask, st *SyncState, now time.Time) (at, fullFrom time.Time) {
+	at = now
+	if last != nil {
+		at = p.sched.nextAfter(last)
+	}
+	if p.full == nil || st == nil || st.Watermark == "" || st.LastFullAt == nil {
+		return at, time.Time{}
+	}
+	fullFrom = p.full.Next(st.LastFullAt.In(time.Local))
+	if (last == nil || last.CreatedAt.Before(fullFrom)) && fullFrom.Before(at) {
+		at = fullFrom
+	}
+	return at, fullFrom
 }
 
 // nextAfter is when the source runs after its task last: Next of the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 
 	"github.com/uptrace/bun"
 )
@@ -38,52 +37,72 @@ func (p *pullSeen) add(d *UserData) {
 }
 
 // sweep ends a complete pull: a record the source synced before and did
-// not emit this time has left the source, and is synced as deleted
-// ({"uid", "isDeleted": true}), so its resources remove what it made.
-// Only data types the pull emitted are swept (a source that sends no
-// departments deletes none), the last emitted first (users leave their
-// departments before the departments go). A record swept by an earlier
-// pull is not sent again. Users go only within limits. A pull that failed
-// or stopped short never gets here: its run rolls back.
-func (m *Manager) sweep(ctx context.Context, tx bun.Tx, source string, seen *pullSeen, limits DeletionLimits, collect bool, part func(*run)) error {
-	enc := newRecordEncoder()
-	for _, dataType := range slices.Backward(seen.order) {
-		gone, synced, err := unseenUIDs(ctx, tx, enc, source, dataType, seen)
+// not emit this time has left the source, and the policy's OnMissing says
+// what becomes of it (see planSweep): nothing (keep), deleted ({"uid",
+// "isDeleted": true}, so its resources remove what it made), or marked
+// missing (disable). Only data types the pull emitted are swept (a source
+// that sends no departments sweeps none), the last emitted first (users
+// leave before their departments go). A pull that failed or stopped short
+// never gets here: its run rolls back.
+//
+// The users the sweep would newly disable or delete go only within the
+// policy's DeletionLimits, or when they are exactly what an administrator
+// approved (pr.approved is their fingerprint). A refusal that can be
+// approved still runs the whole sweep, to plan it: the error carries the
+// plans, and the run's transaction rolls back.
+func (m *Manager) sweep(ctx context.Context, tx bun.Tx, pr *pullRun, seen *pullSeen) error {
+	if pr.policy.OnMissing == MissingKeep {
+		return nil
+	}
+	sp, err := planSweep(ctx, tx, pr, seen)
+	if err != nil {
+		return err
+	}
+	refused := sp.refusal(pr)
+	if refused != nil && refused.Fingerprint == "" {
+		return refused
+	}
+	collect := pr.collect || pr.taskID != 0 || refused != nil
+	for _, part := range sp.parts {
+		data := UserData{DataType: part.dataType, SourceName: pr.name, Records: part.records}
+		r, err := m.syncData(ctx, tx, data, pr.policy, collect)
 		if err != nil {
-			return err
+			return fmt.Errorf("datasync: source %q: %s the %d %s records it no longer has: %w", pr.name, part.action, len(part.records), part.dataType, err)
 		}
-		if len(gone) == 0 {
+		if refused != nil {
+			refused.Plans = append(refused.Plans, r.plan())
 			continue
 		}
-		if dataType == DataTypeUser {
-			if err := limits.check(len(gone), synced); err != nil {
-				return err
-			}
+		if err := m.partDone(ctx, tx, pr, r); err != nil {
+			return err
 		}
-		data := UserData{DataType: dataType, SourceName: source, Records: make([]Record, len(gone))}
-		for i, uid := range gone {
-			data.Records[i] = sweptRecord(uid)
-		}
-		r, err := m.syncData(ctx, tx, data, collect)
-		if err != nil {
-			return fmt.Errorf("datasync: source %q: delete the %d %s records it no longer has: %w", source, len(gone), dataType, err)
-		}
-		if part != nil {
-			part(r)
-		}
+	}
+	if refused != nil {
+		return refused
 	}
 	return nil
 }
 
-// sweptRecord is what the sweep syncs for a uid the source no longer has.
+// sweptRecord is what the sweep syncs for a uid the source no longer has,
+// to delete what it made.
 func sweptRecord(uid string) Record { return Record{"uid": uid, "isDeleted": true} }
 
-// unseenUIDs lists the uids of the source's sync records of dataType that
-// are not in seen, in the order they were first synced, and counts the
-// records synced before the pull: both leave out the records an earlier
-// sweep deleted (their hash is a swept record's).
-func unseenUIDs(ctx context.Context, db bun.IDB, enc *recordEncoder, source string, dataType DataType, seen *pullSeen) (gone []string, synced int, err error) {
+// goneRecord is a sync record its source did not emit in a complete pull.
+type goneRecord struct {
+	uid string
+	// missingSince is the record's mark when an earlier pull found it
+	// missing, "" when not.
+	missingSince string
+}
+
+// goneRecords lists the source's sync records of dataType that are not in
+// seen, in the order they were first synced, and counts the records
+// synced before the pull that are neither deleted nor missing: the
+// deletion limits' whole. Both leave out the records an earlier sweep
+// deleted (their hash is a swept record's).
+func goneRecords(ctx context.Context, db bun.IDB, enc *recordEncoder, source string, dataType DataType, seen *pullSeen) (gone []goneRecord, synced int, err error) {
 	rows, err := db.NewSelect().TableExpr("?", recordsTable).Column("id", "sourceUk", "metaHash").
+		ColumnExpr("? AS ?", missingSinceExpr(db), bun.Ident("missingSince")).
 		Where("? = ? AND ? = ?", bun.Ident("sourceName"), source, bun.Ident("dataType"), dataType).
 		OrderExpr("? ASC", bun.Ident("id")).
 		Rows(ctx)
@@ -94,18 +113,18 @@ func unseenUIDs(ctx context.Context, db bun.IDB, enc *recordEncoder, source stri
 	for rows.Next() {
 		var id int64
 		var uid string
-		var hash sql.NullString
-		if err := rows.Scan(&id, &uid, &hash); err != nil {
+		var hash, since sql.NullString
+		if err := rows.Scan(&id, &uid, &hash, &since); err != nil {
 			return nil, 0, fmt.Errorf("datasync: read the %s sync records of %q: %w", dataType, source, err)
 		}
 		if _, sum, err := enc.encode(sweptRecord(uid)); err == nil && hash.String == sum {
 			continue
 		}
-		if id <= seen.recordBase {
+		if id <= seen.recordBase && !since.Valid {
 			synced++
 		}
 		if _, ok := seen.uids[dataType][uid]; !ok {
-			gone = append(gone, uid)
+			gone = append(gone, goneRecord{uid: uid, missingSince: since.String})
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -29,10 +29,17 @@ func (c *writeCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	}
 }
 
-// setSourceData replaces what the static source row emits on its next pull.
+// setSourceData replaces what the static source row emits on its next
+// pull; the row's manager options (its policy) stay.
 func (f *taskFixture) setSourceData(t *testing.T, row *SyncSource, opts staticOptions) {
 	t.Helper()
-	row.Options = staticRow(t, row.Name, opts).Options
+	options := staticRow(t, row.Name, opts).Options
+	for _, key := range managerOptions {
+		if v, ok := row.Options[key]; ok {
+			options[key] = v
+		}
+	}
+	row.Options = options
 	if _, err := f.db.NewUpdate().Model(row).Column("options").WherePK().Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +61,18 @@ func nicks(uids ...string) map[string]string {
 	return out
 }
 
+// addDeletingSource adds a static source whose policy deletes the users
+// it no longer has (onMissing "delete").
+func (f *taskFixture) addDeletingSource(t *testing.T, name string, opts staticOptions) *SyncSource {
+	t.Helper()
+	row := staticRow(t, name, opts)
+	row.Options["onMissing"] = string(MissingDelete)
+	if err := f.m.AddSource(context.Background(), row); err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
 func (f *taskFixture) pullOK(t *testing.T, name string) {
 	t.Helper()
 	if task := f.pullAndWait(t, name); task.Status != TaskSuccess {
@@ -64,7 +83,7 @@ func (f *taskFixture) pullOK(t *testing.T, name string) {
 func TestPullDeletesWhatTheSourceNoLongerHas(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := newTaskFixture(t, db)
-		row := f.addSource(t, "hr", people("1", "2", "3"))
+		row := f.addDeletingSource(t, "hr", people("1", "2", "3"))
 		f.pullOK(t, "hr")
 		f.setSourceData(t, row, people("1", "3"))
 		f.pullOK(t, "hr")
@@ -144,7 +163,7 @@ func TestPullDeletesManyInChunks(t *testing.T) {
 		for i := range uids {
 			uids[i] = fmt.Sprint(i)
 		}
-		row := f.addSource(t, "hr", people(uids...))
+		row := f.addDeletingSource(t, "hr", people(uids...))
 		f.pullOK(t, "hr")
 		f.setSourceData(t, row, people(uids[:5]...))
 		f.pullOK(t, "hr")

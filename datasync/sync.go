@@ -24,13 +24,13 @@ import (
 // unless Options.SkipFailed is set: the results then list it, as
 // NocoBase's do. The results hold one SyncResult per resource.
 func (m *Manager) UpdateOrCreate(ctx context.Context, data UserData) ([]SyncResult, error) {
-	uids, err := m.validate(&data)
+	pol, uids, err := m.prepare(ctx, &data)
 	if err != nil {
 		return nil, err
 	}
 	var results []SyncResult
 	err = m.withRunTx(ctx, data.SourceName, func(tx bun.Tx) error {
-		r, err := m.runData(ctx, tx, &data, uids, false, false)
+		r, err := m.runData(ctx, tx, &data, uids, pol, false, false)
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (m *Manager) UpdateOrCreate(ctx context.Context, data UserData) ([]SyncResu
 // its plan's Failures rather than failing the call. Pass the plan to
 // [Manager.Apply] to carry it out.
 func (m *Manager) Plan(ctx context.Context, data UserData) (*Plan, error) {
-	uids, err := m.validate(&data)
+	pol, uids, err := m.prepare(ctx, &data)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (m *Manager) Plan(ctx context.Context, data UserData) (*Plan, error) {
 		return nil, fmt.Errorf("datasync: begin the plan's transaction: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only: nothing to keep or lose
-	r, err := m.runData(ctx, tx, &data, uids, true, true)
+	r, err := m.runData(ctx, tx, &data, uids, pol, true, true)
 	if err != nil {
 		return nil, err
 	}
@@ -80,13 +80,13 @@ func (m *Manager) Apply(ctx context.Context, plan *Plan) ([]SyncResult, error) {
 		return nil, &DataError{Message: "the plan carries no data: make it with Manager.Plan"}
 	}
 	data := plan.data
-	uids, err := m.validate(&data)
+	pol, uids, err := m.prepare(ctx, &data)
 	if err != nil {
 		return nil, err
 	}
 	var results []SyncResult
 	err = m.withRunTx(ctx, data.SourceName, func(tx bun.Tx) error {
-		r, err := m.runData(ctx, tx, &data, uids, false, true)
+		r, err := m.runData(ctx, tx, &data, uids, pol, false, true)
 		var failed *FailedError
 		if errors.As(err, &failed) && !planFails(plan) {
 			return fmt.Errorf("%w: %w", ErrStalePlan, err)
@@ -167,13 +167,35 @@ func runLockKey(schema, sourceName string) int64 {
 	return int64(h.Sum64())
 }
 
+// prepare loads the policy of data's source, applies it to data (its
+// identity and match key, see applyPolicy) and validates data. A push is
+// one UserData: there are no other parts to remember for (nil state), so
+// its departments' references are translated within it only.
+func (m *Manager) prepare(ctx context.Context, data *UserData) (*Policy, map[string]int, error) {
+	pol, err := sourcePolicy(ctx, m.db, data.SourceName)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := applyPolicy(pol, nil, data); err != nil {
+		return nil, nil, err
+	}
+	if err := m.transform(pol, data); err != nil {
+		return nil, nil, err
+	}
+	uids, err := m.validate(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pol, uids, nil
+}
+
 // syncData runs one UserData inside tx: UpdateOrCreate without its own
 // transaction, for source runs, which apply many UserData in one. It
 // validates data first; collect keeps the run's plan.
-func (m *Manager) syncData(ctx context.Context, tx bun.Tx, data UserData, collect bool) (*run, error) {
+func (m *Manager) syncData(ctx context.Context, tx bun.Tx, data UserData, pol *Policy, collect bool) (*run, error) {
 	uids, err := m.validate(&data)
 	if err != nil {
 		return nil, err
 	}
-	return m.runData(ctx, tx, &data, uids, false, collect)
+	return m.runData(ctx, tx, &data, uids, pol, false, collect)
 }

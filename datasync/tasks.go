@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -75,6 +76,19 @@ type taskMove struct {
 	from, to string
 	cost     *int64
 	message  *string
+	// approval, when set, is the task's new Plan and Fingerprint (both
+	// NULL for an empty one): set on pendingApproval, cleared on leaving
+	// it.
+	approval *taskApproval
+	// fingerprint, when not empty, is a condition: the task still awaits
+	// the approval of exactly these deletions.
+	fingerprint string
+}
+
+// taskApproval is what a pendingApproval task keeps.
+type taskApproval struct {
+	plan        []*Plan
+	fingerprint string
 }
 
 // beginTask moves an init task to processing.
@@ -92,10 +106,48 @@ func (m *Manager) endTask(ctx context.Context, id int64, success bool, cost int6
 	return m.moveTask(ctx, id, taskMove{from: TaskProcessing, to: to, cost: &cost, message: &message})
 }
 
+// pendTask moves a processing task to pendingApproval, with the refused
+// run's cost, message, plans and fingerprint.
+func (m *Manager) pendTask(ctx context.Context, id, cost int64, refused *DeletionLimitError) error {
+	return m.moveTask(ctx, id, taskMove{
+		from: TaskProcessing, to: TaskPendingApproval, cost: &cost, message: &refused.Message,
+		approval: &taskApproval{plan: refused.Plans, fingerprint: refused.Fingerprint},
+	})
+}
+
+// approveTask moves a pendingApproval task awaiting fingerprint back to
+// processing, clearing its message, plan and fingerprint.
+func (m *Manager) approveTask(ctx context.Context, id int64, fingerprint string) error {
+	empty := ""
+	return m.moveTask(ctx, id, taskMove{
+		from: TaskPendingApproval, to: TaskProcessing, message: &empty,
+		approval: &taskApproval{}, fingerprint: fingerprint,
+	})
+}
+
 // retryTask moves a failed task back to processing and clears its message.
 func (m *Manager) retryTask(ctx context.Context, id int64) error {
 	empty := ""
 	return m.moveTask(ctx, id, taskMove{from: TaskFailed, to: TaskProcessing, message: &empty})
+}
+
+// setApproval sets a task's plan and fingerprint, NULL when empty. The
+// plan goes in as its JSON text, which both databases take for a JSON
+// column.
+func setApproval(q *bun.UpdateQuery, a *taskApproval) (*bun.UpdateQuery, error) {
+	if len(a.plan) == 0 {
+		q = q.Set("? = NULL", bun.Ident("plan"))
+	} else {
+		raw, err := json.Marshal(a.plan)
+		if err != nil {
+			return nil, fmt.Errorf("encode the plan awaiting approval: %w", err)
+		}
+		q = q.Set("? = ?", bun.Ident("plan"), string(raw))
+	}
+	if a.fingerprint == "" {
+		return q.Set("? = NULL", bun.Ident("fingerprint")), nil
+	}
+	return q.Set("? = ?", bun.Ident("fingerprint"), a.fingerprint), nil
 }
 
 // moveTask applies mv to the task if it is in status mv.from. It is one
@@ -112,6 +164,15 @@ func (m *Manager) moveTask(ctx context.Context, id int64, mv taskMove) error {
 	}
 	if mv.message != nil {
 		q = q.Set("? = ?", bun.Ident("message"), *mv.message)
+	}
+	if mv.approval != nil {
+		var err error
+		if q, err = setApproval(q, mv.approval); err != nil {
+			return fmt.Errorf("datasync: task %d: %w", id, err)
+		}
+	}
+	if mv.fingerprint != "" {
+		q = q.Where("? = ?", bun.Ident("fingerprint"), mv.fingerprint)
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {

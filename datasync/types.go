@@ -198,3 +198,12 @@ type FailedRecord struct {
 	Record  Record `json:"record"`
 	Message string `json:"message"`
 }
+
+// MarshalJSON writes the failed record with its passwords redacted: push
+// replies, plans and task messages never echo one.
+func (f FailedRecord) MarshalJSON() ([]byte, error) {
+	type plain FailedRecord
+	p := plain(f)
+	p.Record = Record(redact(f.Record))
+	return json.Marshal(p)
+}

@@ -212,5 +212,6 @@ func ExampleNewSyncManager() {
 	// department departments: 1 synced
 	// user users: 1 synced
 	// user departments: 1 synced
+	// user roles: 1 synced
 	// ada is in Sales
 }

@@ -410,3 +410,14 @@ func pwIsHex(s string) bool {
 	}
 	return true
 }
+
+// PasswordMustReset reports whether encoded is the password of a user who
+// has none yet and must set one: a user a directory sync created from a
+// record without a password gets a random value of this form, which no
+// verifier accepts (VerifyPassword fails with ErrUnknownHashFormat), so
+// the user cannot sign in with a password until a reset sets one. Sign-in
+// checks it to send the user to the reset flow instead of answering
+// "wrong password".
+func PasswordMustReset(encoded string) bool {
+	return strings.HasPrefix(encoded, mustResetPrefix)
+}

@@ -88,9 +88,10 @@ func (r *DepartmentsSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, b 
 
 // departmentSyncOmit are the department record keys written by no one
 // (NocoBase's list: keys, times, authors, references) plus isLeaf, which
-// the server keeps.
+// the server keeps, and missingSince, the manager's mark of a department
+// its source no longer has.
 func departmentSyncOmit() []string {
-	return []string{"id", "uid", "createdAt", "updatedAt", "createdById", "updatedById", "isDeleted", "parentId", "parentUid", "isLeaf"}
+	return []string{"id", "uid", "createdAt", "updatedAt", "createdById", "updatedById", "isDeleted", "parentId", "parentUid", "isLeaf", "missingSince"}
 }
 
 // deptSchema is what the resource needs of the models in one database.

@@ -18,13 +18,18 @@ import (
 
 // usersSyncOmit are the record keys the users resource strips silently:
 // NocoBase's (C.8) and, beyond them, what the server or the departments
-// resource owns (mainDepartmentId, passwordChangeTz). "enabled" is
+// resource owns (mainDepartmentId, passwordChangeTz). "password" is not a
+// column the bulk writes set: Transform turns it into its stored form and
+// the resource writes it on its own (sync_password.go). "enabled" is
 // written when a record has it (a source's disable field) and left alone
 // when not; a root user is never disabled.
 var usersSyncOmit = []string{
 	"id", "uid", "createdAt", "updatedAt", "appLang", "resetToken", "systemSettings", "password", "sort",
 	"createdById", "updatedById", "isDeleted", "departments",
 	"mainDepartmentId", "passwordChangeTz",
+	// "roles" is the roles resource's; "missingSince" the manager's mark
+	// of a user its source no longer has.
+	"roles", "missingSince",
 }
 
 // enabledColumn is the user's enabled flag.
@@ -50,21 +55,36 @@ const (
 // Every column of the user model is written from the record key of the
 // same name (a host's extended model's custom columns too), except the
 // system fields: id, uid, createdAt, updatedAt, appLang, resetToken,
-// systemSettings, password, sort, createdById, updatedById, isDeleted and
-// departments, as in NocoBase, and enabled, mainDepartmentId and
-// passwordChangeTz, which the server and the departments resource own.
-// The plan lists other keys in Ignored. A value of the wrong type fails
-// its record.
+// systemSettings, sort, createdById, updatedById, isDeleted and
+// departments, as in NocoBase, and mainDepartmentId and passwordChangeTz,
+// which the server and the departments resource own ("roles" is the roles
+// resource's). The plan lists other keys in Ignored. A value of the wrong
+// type fails its record. "enabled" is written when a record has it.
+//
+// "password" is the source's password in the format its policy names
+// (Policy.PasswordFormat): [UsersSyncResource.Transform] turns it into a
+// hash before the record is stored, so that no sync record, plan or log
+// holds the plaintext; plans show it as datasync.Redacted. A created user
+// gets the record's password, or, without one, a random value that marks
+// it must reset it ([PasswordMustReset]). An existing user gets it when it
+// changed since the record's previous sync and the source owns passwords;
+// the write sets passwordChangeTz, as the user's own password change does.
+//
+// On a user that exists, only the fields the source's policy owns are
+// written (Policy.Owns: "ownedFields", "editableWhileSynced"), and the
+// plan lists no other; a new user, and a user adopted (its first sync),
+// gets every field.
 //
 // A record seen for the first time creates a user; with the matchKey
 // "email", "phone" or "username" it adopts the existing user with the
 // same value instead, unless a sync record (of any source) is already
-// linked to that user: one user never belongs to two source records. A
-// linked record updates the changed fields of its user, or re-creates the
-// user if it was deleted meanwhile. A username, email or phone (or other
-// unique column) that another user has, or that an earlier record of the
-// run takes, fails the record; the message names the uid and the field,
-// never the value.
+// linked to that user (one user never belongs to two source records) or
+// the user has the root role, which is never adopted: both fail the
+// record. A linked record updates the changed fields of its user, or
+// re-creates the user if it was deleted meanwhile. A username, email or
+// phone (or other unique column) that another user has, or that an
+// earlier record of the run takes, fails the record; the message names
+// the uid and the field, never the value.
 //
 // "isDeleted": true deletes a linked user with its memberships and roles,
 // unless it has the root role, and removes the link so that a record sent
@@ -78,6 +98,10 @@ type UsersSyncResource struct {
 	// main department in the INSERT: an UPDATE of every new user after
 	// would rewrite each index of the row.
 	depts *DepartmentsSyncResource
+	// passwords are the host's password formats (Transform).
+	passwords map[string]PasswordTransformer
+	// memo spares re-syncs of unchanged plaintext passwords their argon2id.
+	memo *passwordMemo
 }
 
 var (
@@ -92,7 +116,7 @@ func NewUsersSyncResource(opts Options) *UsersSyncResource {
 	if model == nil {
 		model = (*User)(nil)
 	}
-	return &UsersSyncResource{model: model}
+	return &UsersSyncResource{model: model, passwords: opts.PasswordTransformers, memo: newPasswordMemo()}
 }
 
 // Name is "users".
@@ -200,8 +224,13 @@ type userRecord struct {
 	pk      int64
 	deleted bool // "isDeleted": true
 	vals    map[string]any
-	err     error  // values that do not fit their columns
-	main    *int64 // the main department if the record creates its user (see newUserMain)
+	err     error // values that do not fit their columns
+	// password is the stored form of the record's password (hasPassword);
+	// pwRefused why the record's password was refused (see Transform).
+	password    string
+	hasPassword bool
+	pwRefused   string
+	main        *int64 // the main department if the record creates its user (see newUserMain)
 }
 
 func (ur *userRecord) uid() string  { return ur.rec.SourceUk }
@@ -263,6 +292,7 @@ func (p *userPlanner) writes(ur *userRecord) bool {
 func (p *userPlanner) convert(ur *userRecord) {
 	vals, ignored, err := p.f.convert(ur.rec.MetaData)
 	ur.vals, ur.err = vals, err
+	ur.password, ur.hasPassword, ur.pwRefused = recordPassword(ur.rec.MetaData)
 	for _, key := range ignored {
 		p.ignored[key] = true
 	}
@@ -511,8 +541,8 @@ func (p *userPlanner) loadLinked(ctx context.Context) error {
 	return nil
 }
 
-// loadRoots learns which users the chunk would delete or disable have the
-// root role.
+// loadRoots learns which users the chunk would delete, disable or adopt
+// have the root role.
 func (p *userPlanner) loadRoots(ctx context.Context) error {
 	p.roots = map[int64]bool{}
 	var pks []int64
@@ -524,6 +554,8 @@ func (p *userPlanner) loadRoots(ctx context.Context) error {
 			pks = append(pks, ur.pk)
 		case ur.vals[enabledColumn] == false:
 			pks = append(pks, p.disableTargets(ur)...)
+		case !ur.linked():
+			pks = append(pks, p.matchHolder(ur)...)
 		}
 	}
 	if len(pks) == 0 {
@@ -549,15 +581,38 @@ func (p *userPlanner) disableTargets(ur *userRecord) []int64 {
 	if _, ok := p.rows[ur.pk]; ok {
 		pks = append(pks, ur.pk)
 	}
-	if p.matchCol >= 0 {
-		fl := p.f.unique[p.matchCol]
-		if key, ok := valueKey(fl, ur.vals[fl.Name]); ok {
-			if pk, held := p.holders[claimKey{p.matchCol, key}]; held {
-				pks = append(pks, pk)
-			}
+	return append(pks, p.matchHolder(ur)...)
+}
+
+// matchHolder is the user holding the record's matchKey value in the
+// database: the one it would adopt (none, or one).
+func (p *userPlanner) matchHolder(ur *userRecord) []int64 {
+	if p.matchCol < 0 {
+		return nil
+	}
+	fl := p.f.unique[p.matchCol]
+	if key, ok := valueKey(fl, ur.vals[fl.Name]); ok {
+		if pk, held := p.holders[claimKey{p.matchCol, key}]; held {
+			return []int64{pk}
 		}
 	}
-	return pks
+	return nil
+}
+
+// owned is vals without the fields the source's policy leaves to local
+// edits on existing users. "enabled" is the source's whenever it sends it.
+func (p *userPlanner) owned(vals map[string]any) map[string]any {
+	pol := p.batch.Policy()
+	if pol.OwnedFields == nil && len(pol.NotOwned) == 0 {
+		return vals
+	}
+	out := make(map[string]any, len(vals))
+	for k, v := range vals {
+		if k == enabledColumn || pol.Owns(k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // markDeletes finds the users the chunk deletes. They go first when the
@@ -586,6 +641,8 @@ func (p *userPlanner) planRecord(ur *userRecord) {
 		p.planDelete(ur)
 	case ur.err != nil:
 		p.fail(ur, ur.err.Error())
+	case ur.pwRefused != "":
+		p.fail(ur, ur.pwRefused)
 	case ur.linked():
 		if row, ok := p.rows[ur.pk]; ok && !p.claims.gone[ur.pk] {
 			p.planUpdate(ur, ur.pk, row, "")
@@ -599,7 +656,7 @@ func (p *userPlanner) planRecord(ur *userRecord) {
 
 func (p *userPlanner) fail(ur *userRecord, msg string) {
 	p.plan.Failures = append(p.plan.Failures, datasync.FailedRecord{
-		Record: ur.rec.MetaData, Message: fmt.Sprintf("uid %q: %s", ur.uid(), msg),
+		Record: redactPassword(ur.rec.MetaData), Message: fmt.Sprintf("uid %q: %s", ur.uid(), msg),
 	})
 }
 
@@ -623,7 +680,19 @@ func (p *userPlanner) planDelete(ur *userRecord) {
 // is set when the record adopts the user: the update is then planned even
 // with nothing to change, since the link is written.
 func (p *userPlanner) planUpdate(ur *userRecord, pk int64, row reflect.Value, reason string) bool {
-	changed, previous := p.f.changed(row, ur.vals)
+	adopts := reason != ""
+	vals := ur.vals
+	if !adopts {
+		// An adoption is the user's first sync: it writes every field.
+		vals = p.owned(vals)
+	}
+	changed, previous := p.f.changed(row, vals)
+	if p.passwordChanged(ur, adopts) {
+		if changed == nil {
+			changed, previous = map[string]any{}, map[string]any{}
+		}
+		changed[passwordColumn], previous[passwordColumn] = passwordRedacted, passwordRedacted
+	}
 	if changed[enabledColumn] == false && p.roots[pk] {
 		delete(changed, enabledColumn)
 		delete(previous, enabledColumn)
@@ -651,9 +720,14 @@ func (p *userPlanner) planCreate(ur *userRecord, reason string) {
 		return
 	}
 	vals := ur.vals
-	if ur.main != nil {
+	if ur.main != nil || ur.hasPassword {
 		vals = maps.Clone(ur.vals)
+	}
+	if ur.main != nil {
 		vals[mainDepartmentColumn] = *ur.main
+	}
+	if ur.hasPassword {
+		vals[passwordColumn] = passwordRedacted
 	}
 	p.plan.Creates = append(p.plan.Creates, datasync.RecordChange{UID: ur.uid(), Values: vals, Reason: reason})
 	p.claims.claim(p.f, 0, ur.vals, p.start)
@@ -679,8 +753,11 @@ func (p *userPlanner) planUnlinked(ur *userRecord) {
 		p.planCreate(ur, "")
 	case inRun || p.linked[pk] || p.claims.adopted[pk]:
 		p.fail(ur, fmt.Sprintf("the user with the same %s is already synced from another record", fl.Name))
+	case p.roots[pk]:
+		p.fail(ur, fmt.Sprintf("the user with the same %s is a root user and is never adopted", fl.Name))
 	default:
 		if p.planUpdate(ur, pk, p.rows[pk], reasonAdopts+fl.Name) {
+			p.plan.Updates[len(p.plan.Updates)-1].Adopted = true
 			p.claims.adopted[pk] = true
 		}
 	}
@@ -800,7 +877,14 @@ func (r *UsersSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, batch *d
 		return nil, err
 	}
 	changes = append(changes, deleted...)
-	if err := updateChanged(ctx, tx, f, plan.Updates); err != nil {
+	updates, passwords, err := splitPasswords(plan.Updates, records)
+	if err != nil {
+		return nil, err
+	}
+	if err := updateChanged(ctx, tx, f, updates); err != nil {
+		return nil, err
+	}
+	if err := writeSyncedPasswords(ctx, tx, f, passwords); err != nil {
 		return nil, err
 	}
 	for _, ch := range plan.Updates {
@@ -808,7 +892,11 @@ func (r *UsersSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, batch *d
 			changes = append(changes, datasync.LinkChange{UID: ch.UID, ResourcePk: ch.PK}) // adopted
 		}
 	}
-	created, err := createSyncedUsers(ctx, tx, f, plan.Creates)
+	createPws, err := createPasswords(plan.Creates, records)
+	if err != nil {
+		return nil, err
+	}
+	created, err := createSyncedUsers(ctx, tx, f, plan.Creates, createPws)
 	if err != nil {
 		return nil, err
 	}
@@ -858,7 +946,7 @@ func deleteSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, deletes [
 
 // createSyncedUsers inserts the planned creates and returns their primary
 // keys, in order: one INSERT, or one per set of defaulted columns (below).
-func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates []datasync.RecordChange) ([]string, error) {
+func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates []datasync.RecordChange, passwords []string) ([]string, error) {
 	if len(creates) == 0 {
 		return nil, nil
 	}
@@ -867,6 +955,7 @@ func createSyncedUsers(ctx context.Context, tx bun.IDB, f *syncFields, creates [
 	for i, ch := range creates {
 		v := models.Index(i).Elem()
 		f.set(v, ch.Values)
+		setSyncedPassword(f, v, passwords[i])
 		if main, ok := ch.Values[mainDepartmentColumn].(int64); ok && mainField != nil {
 			setInt(mainField, v, main)
 		}
@@ -919,7 +1008,7 @@ func defaulted(fl *schema.Field, v reflect.Value) bool {
 
 // writtenColumns names the columns an insert of rows writes: all but the
 // generated key and those every row leaves to their default (most of a
-// synced user's: password, resetToken, audit columns …), which shortens
+// synced user's: resetToken, appLang, audit columns …), which shortens
 // the statement to format and parse. Columns a hook fills are added by
 // the caller: the hook runs after this.
 func writtenColumns(f *syncFields, rows reflect.Value) []string {

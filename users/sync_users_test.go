@@ -224,7 +224,7 @@ func TestUsersSyncAdoptsExisting(t *testing.T) {
 		old := e.addUser(t, &users.User{Nickname: "test", Email: "test@nocobase.com"})
 		_, plan := e.plan(t, usyncData("test", "email", datasync.Record{"uid": "1", "nickname": "test2", "email": "test@nocobase.com"}))
 		want := []datasync.RecordChange{{UID: "1", PK: pkString(old.ID), Values: map[string]any{"nickname": "test2"},
-			Previous: map[string]any{"nickname": "test"}, Reason: "adopts the existing user with the same email"}}
+			Previous: map[string]any{"nickname": "test"}, Reason: "adopts the existing user with the same email", Adopted: true}}
 		if diff := cmp.Diff(want, plan.Updates); diff != "" || len(plan.Creates) != 0 {
 			t.Errorf("plan updates (-want +got):\n%s\ncreates: %v", diff, plan.Creates)
 		}
@@ -557,15 +557,22 @@ func TestUsersSyncFields(t *testing.T) {
 			"roles": []any{"admin"}, "title": "Dr", "departments": []any{},
 		}
 		_, plan := e.plan(t, usyncData("test", "email", rec))
-		if diff := cmp.Diff([]string{"roles", "title"}, plan.Ignored); diff != "" {
+		// "roles" is the roles resource's: the users resource omits it.
+		if diff := cmp.Diff([]string{"title"}, plan.Ignored); diff != "" {
 			t.Errorf("ignored (-want +got):\n%s", diff)
 		}
-		if len(plan.Creates) != 1 || !cmp.Equal(plan.Creates[0].Values, map[string]any{"nickname": "ann", "email": "ann@x"}) {
+		// The password is written hashed, and the plan only says so.
+		if len(plan.Creates) != 1 || !cmp.Equal(plan.Creates[0].Values, map[string]any{"nickname": "ann", "email": "ann@x", "password": datasync.Redacted}) {
 			t.Errorf("creates: %+v", plan.Creates)
 		}
+		delete(rec, "roles") // no such role
 		e.sync(t, rec)
-		if u := e.user(t, "email", "ann@x"); systemFieldWritten(u) {
+		u := e.user(t, "email", "ann@x")
+		if systemFieldWritten(u) {
 			t.Errorf("a system field was written: %+v", u)
+		}
+		if ok, err := users.CheckPassword(e.ctx, e.db, u, "secret1"); !ok || err != nil || u.Password == "secret1" {
+			t.Errorf("the record's password does not verify (%v, %v)", ok, err)
 		}
 
 		_, err := e.m.UpdateOrCreate(e.ctx, usyncData("test", "email", datasync.Record{"uid": "1", "nickname": true}))
@@ -579,7 +586,7 @@ func TestUsersSyncFields(t *testing.T) {
 // systemFieldWritten reports whether a user created from a record that
 // sets every system field has one of them from the record.
 func systemFieldWritten(u *users.User) bool {
-	return u.ID == 999 || u.Password != "" || u.CreatedByID != nil || u.UpdatedByID != nil || u.Enabled == nil || !*u.Enabled ||
+	return u.ID == 999 || u.CreatedByID != nil || u.UpdatedByID != nil || u.Enabled == nil || !*u.Enabled ||
 		u.AppLang != "" || u.ResetToken != "" || u.SystemSettings != nil || u.MainDepartmentID != nil ||
 		u.PasswordChangeTz != 0 || u.CreatedAt.Year() == 2020
 }
@@ -890,7 +897,7 @@ func TestUsersSyncEnabled(t *testing.T) {
 			t.Fatalf("ann enabled %v, bob %v (want both false), root %v (want true)", enabled("ann@x"), enabled("bob@x"), enabled("root@x"))
 		}
 
-		// A hand-made root user adopted by email is not disabled either.
+		// A hand-made root user is never adopted, so never disabled either.
 		admin := &users.User{Nickname: "admin", Email: "admin@x"}
 		if _, err := db.NewInsert().Model(admin).Exec(e.ctx); err != nil {
 			t.Fatal(err)
@@ -898,9 +905,13 @@ func TestUsersSyncEnabled(t *testing.T) {
 		if _, err := db.NewInsert().Model(&users.RoleUser{UserID: admin.ID, RoleName: users.RootRole}).Exec(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.sync(t, append(recs, datasync.Record{"uid": "9", "nickname": "admin", "email": "admin@x", "enabled": false})...)
-		if !enabled("admin@x") {
-			t.Fatal("an adopted root user was disabled")
+		_, err := e.m.UpdateOrCreate(e.ctx, usyncData("test", "email", append(recs, datasync.Record{"uid": "9", "nickname": "admin", "email": "admin@x", "enabled": false})...))
+		var failed *datasync.FailedError
+		if !errors.As(err, &failed) || failed.Failures[0].Message != `uid "9": the user with the same email is a root user and is never adopted` {
+			t.Fatalf("adopting a root user: %v", err)
+		}
+		if !enabled("admin@x") || e.link(t, "test", "9") != "" {
+			t.Fatal("a root user was adopted")
 		}
 	})
 }

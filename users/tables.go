@@ -15,6 +15,10 @@ type Options struct {
 	// DepartmentModel is the department model when a host extends
 	// Department the same way; Department by default.
 	DepartmentModel any
+	// PasswordTransformers are the password formats a source may name in
+	// its option "password": {"format": …} besides plain and sha256-hex
+	// (see PasswordTransformer).
+	PasswordTransformers map[string]PasswordTransformer
 }
 
 // RegisterModels registers the join models of the directory's many-to-many
@@ -25,7 +29,8 @@ func RegisterModels(db *bun.DB) {
 }
 
 // CreateTables creates the directory's tables and indexes if they do not
-// exist: users, departments, departmentsUsers, rolesUsers. It first checks
+// exist: users, departments, departmentsUsers, roles (NocoBase's roles
+// collection, see Role) and rolesUsers. It first checks
 // (CheckModel) that a host's user and department models still fill the
 // audit columns and times, so that a hook of its own that forgets them
 // fails at start-up rather than leaving rows without an author.
@@ -39,7 +44,7 @@ func CreateTables(ctx context.Context, db *bun.DB, opts Options) error {
 	if deptModel == nil {
 		deptModel = (*Department)(nil)
 	}
-	models := []any{userModel, deptModel, (*DepartmentUser)(nil), (*RoleUser)(nil)}
+	models := []any{userModel, deptModel, (*DepartmentUser)(nil), (*Role)(nil), (*RoleUser)(nil)}
 	for _, m := range models {
 		if err := CheckModel(db, m); err != nil {
 			return err

@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/datasync"
 )
 
 // config is what the flags ask for.
@@ -26,6 +29,9 @@ type config struct {
 	dryRun        bool
 	threshold     int
 	allowAll      bool
+	onMissing     string
+	purgeAfter    int
+	approve       string
 }
 
 func parseFlags(args []string, errOut io.Writer) (*config, error) {
@@ -56,8 +62,11 @@ func parseFlags(args []string, errOut io.Writer) (*config, error) {
 	fs.StringVar(&cfg.source, "source", "files", "the sync source's name: a sync deletes only what its source synced")
 	fs.StringVar(&cfg.matchKey, "match-key", "", "adopt existing users with the same username, email or phone on the first sync")
 	fs.BoolVar(&cfg.dryRun, "dry-run", false, "print the plan and write nothing")
-	fs.IntVar(&cfg.threshold, "threshold", 0, "refuse a sync that would delete this percentage (1-100) of the users the source synced, or more")
-	fs.BoolVar(&cfg.allowAll, "allow-delete-all", false, "allow a sync to delete every user the source synced (refused otherwise)")
+	fs.StringVar(&cfg.onMissing, "on-missing", string(datasync.MissingDisable), "what becomes of a user the source synced and no longer has: disable (kept with its departments), delete or keep")
+	fs.IntVar(&cfg.purgeAfter, "purge-after", 0, "with -on-missing disable: delete users (and departments) missing for more than this many days")
+	fs.IntVar(&cfg.threshold, "threshold", 0, "refuse a sync that would disable or delete this percentage (1-100) of the users the source synced, or more")
+	fs.BoolVar(&cfg.allowAll, "allow-delete-all", false, "allow a sync to disable or delete every user the source synced (refused otherwise, even with -approve)")
+	fs.StringVar(&cfg.approve, "approve", "", "apply the disables and deletions a -threshold refusal listed: the token it printed\n(the refused run's fingerprint; there are no task rows here). If the source changed since, the threshold applies again")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -84,7 +93,6 @@ func (c *config) check() error {
 		{c.ldapURL != "" && (c.tree != "" || c.depts != ""), "-ldap brings its own departments: drop -tree and -depts"},
 		{c.ldapURL != "" && c.ldapBase == "", "-ldap needs -ldap-base"},
 		{c.sheet != "" && c.xlsx == "", "-sheet needs -xlsx"},
-		{c.threshold < 0 || c.threshold > 100, "-threshold is a percentage, 1 to 100"},
 		{c.ldapDisabled != "" && !strings.Contains(c.ldapDisabled, "="), "-ldap-disabled is attribute=value"},
 		{c.mapping != nil && c.users == "" && c.xlsx == "", "-map applies to -users or -xlsx"},
 	} {
@@ -92,8 +100,27 @@ func (c *config) check() error {
 			return errors.New(rule.msg)
 		}
 	}
+	return c.checkPolicy()
+}
+
+// checkPolicy checks the flags that set what a sync does with the users
+// its source no longer has.
+func (c *config) checkPolicy() error {
+	switch {
+	case c.threshold < 0 || c.threshold > 100:
+		return errors.New("-threshold is a percentage, 1 to 100")
+	case !slices.Contains(onMissingModes, c.onMissing):
+		return errors.New("-on-missing is disable, delete or keep")
+	case c.purgeAfter < 0:
+		return errors.New("-purge-after is a number of days")
+	case c.purgeAfter > 0 && c.onMissing != string(datasync.MissingDisable):
+		return errors.New("-purge-after purges disabled users: it needs -on-missing disable")
+	}
 	return nil
 }
+
+// onMissingModes are -on-missing's values.
+var onMissingModes = []string{string(datasync.MissingDisable), string(datasync.MissingDelete), string(datasync.MissingKeep)}
 
 // parseMapping reads "field=column,field=column".
 func parseMapping(s string) (map[string]string, error) {

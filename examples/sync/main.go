@@ -12,8 +12,23 @@
 // The directory is a SQLite file (-db, gatehouse.db by default) or a
 // PostgreSQL database (-pg DSN); its tables are created when missing. A
 // sync is one transaction: a bad row fails it, naming the file and line,
-// and nothing is written. Users and departments the source no longer has
-// are deleted, but only those this source (-source) synced itself.
+// and nothing is written.
+//
+// Users the source no longer has are disabled (-on-missing disable, the
+// default: kept with their departments, enabled again if they come back;
+// -purge-after DAYS deletes them once missing that long), deleted
+// (-on-missing delete) or kept (-on-missing keep); only those this source
+// (-source) synced itself. Departments it no longer has are kept until
+// purged, or deleted with -on-missing delete.
+//
+// With -threshold PERCENT, a sync that would disable or delete that share
+// of the source's users or more writes nothing: it prints the users it
+// would disable or delete and a token, and the same command with
+// -approve TOKEN applies exactly those changes (if the source still says
+// the same; otherwise the threshold applies again).
+//
+//	go run ./examples/sync -users testdata/users.csv -tree testdata/tree.csv -threshold 30
+//	go run ./examples/sync -users testdata/users.csv -tree testdata/tree.csv -threshold 30 -approve 5f2c…
 package main
 
 import (
@@ -61,13 +76,15 @@ func run(ctx context.Context, args []string, out, errOut io.Writer, terminal boo
 	}
 	defer m.Close()
 	bar := newProgress(out, terminal)
-	report, err := m.RunSource(ctx, cfg.source, bar.wrap(src), datasync.RunSourceOptions{
-		DryRun: cfg.dryRun,
-		Limits: datasync.DeletionLimits{Percent: cfg.threshold, AllowAll: cfg.allowAll},
-	})
+	pol := datasync.DefaultPolicy()
+	pol.OnMissing = datasync.OnMissing(cfg.onMissing)
+	pol.PurgeAfterDays = cfg.purgeAfter
+	pol.Limits = datasync.DeletionLimits{Percent: cfg.threshold, AllowAll: cfg.allowAll}
+	opts := datasync.RunSourceOptions{DryRun: cfg.dryRun, Policy: pol, Approve: cfg.approve}
+	report, err := m.RunSource(ctx, cfg.source, bar.wrap(src), opts)
 	bar.done()
 	if err != nil {
-		return describeFailure(err)
+		return describeFailure(err, pol.OnMissing)
 	}
 	printReport(out, report, cfg.dryRun)
 	return nil

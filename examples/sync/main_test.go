@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -158,6 +159,8 @@ func TestSyncDepartmentPaths(t *testing.T) {
 	}
 }
 
+// With -on-missing delete, a dry run plans the deletion of a user the
+// source no longer has, and the sync deletes it.
 func TestDryRunThenSync(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dir.db")
 	mustSync(t, "-db", path, "-users", "testdata/users.csv", "-tree", "testdata/tree.csv")
@@ -176,7 +179,7 @@ func TestDryRunThenSync(t *testing.T) {
 	if err := os.WriteFile(changed, []byte(strings.Join(kept, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := mustSync(t, "-db", path, "-users", changed, "-tree", "testdata/tree.csv", "-dry-run")
+	out := mustSync(t, "-db", path, "-users", changed, "-tree", "testdata/tree.csv", "-on-missing", "delete", "-dry-run")
 	for _, want := range []string{"dry run: nothing was written", "update e3 (nickname)", "delete e1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, out)
@@ -186,7 +189,7 @@ func TestDryRunThenSync(t *testing.T) {
 	if diff := cmp.Diff(wantDirectory, directory(t, db)); diff != "" {
 		t.Fatalf("directory after a dry run (-want +got):\n%s", diff)
 	}
-	out = mustSync(t, "-db", path, "-users", changed, "-tree", "testdata/tree.csv")
+	out = mustSync(t, "-db", path, "-users", changed, "-tree", "testdata/tree.csv", "-on-missing", "delete")
 	if got := summaryLine(t, out, "users", "users"); got != "3 0 1 1 1 0 0 0" {
 		t.Errorf("users row = %q\n%s", got, out)
 	}
@@ -203,16 +206,80 @@ func TestThreshold(t *testing.T) {
 	if err := os.WriteFile(one, []byte("uid,username,department\ne1,ada,21\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := syncCLI(t, "-db", path, "-users", one, "-tree", "testdata/tree.csv", "-threshold", "50")
-	if err == nil || err.Error() != "synced users would be reduced by 67% (2), reaching the 50% threshold" {
+	_, err := syncCLI(t, "-db", path, "-users", one, "-tree", "testdata/tree.csv", "-threshold", "50", "-on-missing", "delete")
+	if err == nil || !strings.HasPrefix(err.Error(), "synced users would be reduced by 67% (2), reaching the 50% threshold; nothing was written. It would delete 2 users:\n  e2\n  e3\nrun again with -approve ") {
 		t.Fatalf("err = %v, want the threshold's refusal", err)
 	}
 	if diff := cmp.Diff(wantDirectory, directory(t, openSQLite(t, path))); diff != "" {
 		t.Fatalf("directory after a refused sync (-want +got):\n%s", diff)
 	}
-	mustSync(t, "-db", path, "-users", one, "-tree", "testdata/tree.csv", "-threshold", "70")
+	mustSync(t, "-db", path, "-users", one, "-tree", "testdata/tree.csv", "-threshold", "70", "-on-missing", "delete")
 	if diff := cmp.Diff(map[string]string{"ada": "Berlin"}, directory(t, openSQLite(t, path))); diff != "" {
 		t.Fatalf("directory (-want +got):\n%s", diff)
+	}
+}
+
+// By default a sync disables the users its source no longer has; a
+// -threshold refusal prints a token, and -approve with it applies exactly
+// those changes. On SQLite and PostgreSQL.
+func TestThresholdApprove(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "dir.db")
+		thresholdApprove(t, []string{"-db", path}, openSQLite(t, path))
+	})
+	t.Run("pg", func(t *testing.T) {
+		db := dbtest.Postgres(t)
+		var schema string
+		if err := db.QueryRowContext(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
+			t.Fatal(err)
+		}
+		dsn := dbtest.PostgresDSN()
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		thresholdApprove(t, []string{"-pg", dsn + sep + "search_path=" + schema}, db)
+	})
+}
+
+// thresholdApprove runs TestThresholdApprove on the directory the flags
+// target name, which db reads.
+func thresholdApprove(t *testing.T, target []string, db *bun.DB) {
+	with := func(args ...string) []string { return append(slices.Clone(target), args...) }
+	mustSync(t, with("-users", "testdata/users.csv", "-tree", "testdata/tree.csv")...)
+	one := filepath.Join(t.TempDir(), "one.csv")
+	if err := os.WriteFile(one, []byte("uid,username,department\ne1,ada,21\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := with("-users", one, "-tree", "testdata/tree.csv", "-threshold", "50")
+	_, err := syncCLI(t, args...)
+	const head = "synced users would be reduced by 67% (2), reaching the 50% threshold; nothing was written. It would disable 2 users:\n  e2\n  e3\nrun again with -approve "
+	if err == nil || !strings.HasPrefix(err.Error(), head) {
+		t.Fatalf("err = %v, want the threshold's refusal", err)
+	}
+	token, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), head), " ")
+	if _, err := syncCLI(t, append(args, "-approve", "0123")...); err == nil || !strings.HasPrefix(err.Error(), head) {
+		t.Fatalf("a wrong token: err = %v, want the refusal again", err)
+	}
+	if got := enabledUsers(t, db); got != "ada alan grace" {
+		t.Fatalf("enabled users after refusals = %q, want all", got)
+	}
+	mustSync(t, append(args, "-approve", token)...)
+	if got := enabledUsers(t, db); got != "ada" {
+		t.Fatalf("enabled users after the approval = %q, want grace and alan disabled", got)
+	}
+	// Disabled users keep their departments, and come back enabled.
+	if diff := cmp.Diff(wantDirectory, directory(t, db)); diff != "" {
+		t.Fatalf("directory after the approval (-want +got):\n%s", diff)
+	}
+	mustSync(t, with("-users", "testdata/users.csv", "-tree", "testdata/tree.csv", "-threshold", "50")...)
+	if got := enabledUsers(t, db); got != "ada alan grace" {
+		t.Fatalf("enabled users after they came back = %q, want all", got)
+	}
+	// -on-missing keep leaves them alone.
+	mustSync(t, with("-users", one, "-tree", "testdata/tree.csv", "-on-missing", "keep")...)
+	if got := enabledUsers(t, db); got != "ada alan grace" {
+		t.Fatalf("enabled users with -on-missing keep = %q, want all", got)
 	}
 }
 
@@ -244,6 +311,8 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-users", "a.csv", "-map", "email"}, `"email" is not field=column`},
 		{[]string{"-users", "a.csv", "stray"}, `unexpected argument "stray"`},
 		{[]string{"-users", "a.csv", "-threshold", "120"}, "-threshold is a percentage"},
+		{[]string{"-users", "a.csv", "-on-missing", "purge"}, "-on-missing is disable, delete or keep"},
+		{[]string{"-users", "a.csv", "-purge-after", "30", "-on-missing", "delete"}, "-purge-after purges disabled users"},
 		{[]string{"-db", filepath.Join(t.TempDir(), "d.db"), "-users", "testdata/users.csv", "-map", "email=Mail"}, `column "Mail"`},
 	} {
 		_, err := syncCLI(t, tc.args...)

@@ -77,8 +77,14 @@ func listChanges(out io.Writer, verb string, changes []datasync.RecordChange) {
 }
 
 // describeFailure adds the failed records to a run's error: the run wrote
-// nothing, and the operator needs every record to fix, not the first.
-func describeFailure(err error) error {
+// nothing, and the operator needs every record to fix, not the first. A
+// -threshold refusal gets the users it would disable or delete and the
+// -approve token (describeRefusal).
+func describeFailure(err error, onMissing datasync.OnMissing) error {
+	var refused *datasync.DeletionLimitError
+	if errors.As(err, &refused) {
+		return describeRefusal(refused, onMissing)
+	}
 	var failed *datasync.FailedError
 	if !errors.As(err, &failed) || len(failed.Failures) < 2 {
 		return err
@@ -92,6 +98,31 @@ func describeFailure(err error) error {
 		}
 		uid, _ := f.Record.UID()
 		fmt.Fprintf(&b, "\n  %s: %s", uid, f.Message)
+	}
+	return errors.New(b.String())
+}
+
+// maxRefusedListed caps the uids a refusal lists.
+const maxRefusedListed = 20
+
+// describeRefusal is a -threshold refusal: the message, the users it would
+// disable or delete, and how to approve exactly those changes.
+func describeRefusal(refused *datasync.DeletionLimitError, onMissing datasync.OnMissing) error {
+	verb := "disable"
+	if onMissing == datasync.MissingDelete {
+		verb = "delete"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s; nothing was written. It would %s %d users:", refused.Message, verb, len(refused.UIDs))
+	for i, uid := range refused.UIDs {
+		if i == maxRefusedListed {
+			fmt.Fprintf(&b, "\n  … %d more", len(refused.UIDs)-maxRefusedListed)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s", uid)
+	}
+	if refused.Fingerprint != "" {
+		fmt.Fprintf(&b, "\nrun again with -approve %s to %s exactly these users", refused.Fingerprint, verb)
 	}
 	return errors.New(b.String())
 }

@@ -172,7 +172,10 @@ func TestSyncHalfReadDeletesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		if err := m.AddSource(ctx, &datasync.SyncSource{Name: "hr", SourceType: "flaky", Enabled: true}); err != nil {
+		// The source deletes what it no longer has, so that the last pull
+		// shows the sweep ran (the default would only disable).
+		hr := &datasync.SyncSource{Name: "hr", SourceType: "flaky", Enabled: true, Options: map[string]any{"onMissing": "delete"}}
+		if err := m.AddSource(ctx, hr); err != nil {
 			t.Fatal(err)
 		}
 		pull := func(wantStatus string) *datasync.SyncTask {

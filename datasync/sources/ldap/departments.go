@@ -13,6 +13,7 @@ import (
 // group is one group read by the Groups search.
 type group struct {
 	dn, uid, title string
+	changed        bool     // modified since the delta's watermark (always, in a full read)
 	members        []string // normalised DNs from the member attribute
 	parents        []*group // the groups whose member lists name this one
 	parent         *group   // the one parent the department tree uses
@@ -20,72 +21,92 @@ type group struct {
 }
 
 // directory is what the OU and group searches learnt, for the users'
-// memberships.
+// memberships, and the pass's watermarks.
 type directory struct {
 	ous        map[string]string   // normalised OU DN → the OU's uid
 	groups     map[string]*group   // normalised group DN → group
 	userGroups map[string][]*group // normalised member DN → groups listing it
 	depth      int
+	marks      *marks
 }
 
-// readDepartments reads the OUs and the groups, emits them as department
-// records, parents before children, and returns what the users pass
-// needs. Either search is skipped when its BaseDN is empty.
-func (s *Source) readDepartments(ctx context.Context, conn *goldap.Conn, emit func(datasync.UserData) error) (*directory, error) {
-	dir := &directory{
+func newDirectory(depth int, m *marks) *directory {
+	return &directory{
 		ous:        map[string]string{},
 		groups:     map[string]*group{},
 		userGroups: map[string][]*group{},
-		depth:      s.opts.Groups.NestedDepth,
+		depth:      depth,
+		marks:      m,
 	}
+}
+
+// readDepartments reads the OUs and the groups, emits them as department
+// records, parents before children, and fills dir with what the users
+// pass needs. Either search is skipped when its BaseDN is empty. A delta
+// reads every department, since the users' memberships need them all,
+// but emits only those changed since its watermark.
+func (s *Source) readDepartments(ctx context.Context, conn *goldap.Conn, dir *directory, emit func(datasync.UserData) error) error {
 	out := newBatcher(datasync.DataTypeDepartment, "", s.opts.ChunkSize, emit)
 	if s.opts.OUs.BaseDN != "" {
-		ous, err := s.readOUs(ctx, conn)
+		ous, err := s.readOUs(ctx, conn, dir.marks)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, ou := range ous {
 			dir.ous[ou.dn] = ou.uid
 		}
 		for _, ou := range ous {
+			if !ou.changed {
+				continue
+			}
 			rec := datasync.Record{"uid": ou.uid, "title": ou.title}
 			if p, ok := dir.ous[parentDN(ou.dn)]; ok {
 				rec["parentUid"] = p
 			}
 			if err := out.add(rec); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	if s.opts.Groups.BaseDN != "" {
 		if err := s.readGroups(ctx, conn, dir); err != nil {
-			return nil, err
+			return err
 		}
 		for _, g := range dir.groupTree() {
+			if !g.changed {
+				continue
+			}
 			rec := datasync.Record{"uid": g.uid, "title": g.title}
 			if g.parent != nil {
 				rec["parentUid"] = g.parent.uid
 			}
 			if err := out.add(rec); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return dir, out.flush()
+	return out.flush()
 }
 
 // ou is one organizational unit read by the OUs search.
-type ou struct{ dn, uid, title string }
+type ou struct {
+	dn, uid, title string
+	changed        bool
+}
 
 // readOUs returns the OUs, shallowest first, so that every OU follows its
 // parent.
-func (s *Source) readOUs(ctx context.Context, conn *goldap.Conn) ([]ou, error) {
+func (s *Source) readOUs(ctx context.Context, conn *goldap.Conn, m *marks) ([]ou, error) {
 	var ous []ou
 	n := 0
-	err := s.search(ctx, conn, "ous", s.opts.OUs, []string{s.opts.Attributes.ID, "ou"}, func(entries []*goldap.Entry) error {
+	err := s.search(ctx, conn, "ous", s.opts.OUs, []string{s.opts.Attributes.ID, "ou", modifyTimestamp}, func(entries []*goldap.Entry) error {
 		for _, e := range entries {
 			n++
 			uid, err := s.entryID(e, "ous", n, e.DN)
+			if err != nil {
+				return err
+			}
+			changed, err := m.see(e, "ous", n)
 			if err != nil {
 				return err
 			}
@@ -93,7 +114,7 @@ func (s *Source) readOUs(ctx context.Context, conn *goldap.Conn) ([]ou, error) {
 			if title == "" {
 				return &EntryError{Search: "ous", Entry: n, DN: e.DN, Attribute: "ou", Reason: "has no value: it is the department's title"}
 			}
-			ous = append(ous, ou{dn: normDN(e.DN), uid: uid, title: title})
+			ous = append(ous, ou{dn: normDN(e.DN), uid: uid, title: title, changed: changed})
 		}
 		return nil
 	})
@@ -114,10 +135,14 @@ func (s *Source) readGroups(ctx context.Context, conn *goldap.Conn, dir *directo
 	memberAttr := s.opts.Groups.MemberAttribute
 	var all []*group
 	n := 0
-	err := s.search(ctx, conn, "groups", s.opts.Groups.Search, []string{s.opts.Attributes.ID, "cn", memberAttr}, func(entries []*goldap.Entry) error {
+	err := s.search(ctx, conn, "groups", s.opts.Groups.Search, []string{s.opts.Attributes.ID, "cn", memberAttr, modifyTimestamp}, func(entries []*goldap.Entry) error {
 		for _, e := range entries {
 			n++
 			uid, err := s.entryID(e, "groups", n, e.DN)
+			if err != nil {
+				return err
+			}
+			changed, err := dir.marks.see(e, "groups", n)
 			if err != nil {
 				return err
 			}
@@ -125,7 +150,7 @@ func (s *Source) readGroups(ctx context.Context, conn *goldap.Conn, dir *directo
 			if title == "" {
 				return &EntryError{Search: "groups", Entry: n, DN: e.DN, Attribute: "cn", Reason: "has no value: it is the department's title"}
 			}
-			g := &group{dn: normDN(e.DN), uid: uid, title: title}
+			g := &group{dn: normDN(e.DN), uid: uid, title: title, changed: changed}
 			for _, m := range e.GetEqualFoldAttributeValues(memberAttr) {
 				g.members = append(g.members, normDN(m))
 			}

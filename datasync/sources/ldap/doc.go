@@ -63,6 +63,15 @@
 // of an OU or a group, not of a user: it usually holds their name); never
 // an attribute's value or the bind password.
 //
+// # Deltas
+//
+// A [Source] is a [datasync.DeltaSource] ([Source.PullChanges]): a full
+// read returns the highest modifyTimestamp it saw as a watermark, and a
+// delta from it reads only the users (and emits only the OUs and groups)
+// modified since, with (modifyTimestamp>=watermark) added to the users
+// filter. Deleted entries are only noticed by full runs: give a source a
+// "fullSchedule" beside its "schedule" (see [datasync.Scheduler]).
+//
 // # Active Directory
 //
 // [ActiveDirectory] gives Options for a domain: person accounts,

@@ -29,14 +29,6 @@ func New(opts Options) (*Source, error) {
 // datasync.ErrIncomplete, and a failure of the server also
 // datasync.ErrSourceAPI. emit's error is returned unchanged.
 func (s *Source) Pull(ctx context.Context, emit func(datasync.UserData) error) error {
-	conn, stop, err := s.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	dir, err := s.readDepartments(ctx, conn, emit)
-	if err != nil {
-		return err
-	}
-	return s.readUsers(ctx, conn, dir, emit)
+	_, err := s.PullChanges(ctx, "", emit)
+	return err
 }

@@ -15,7 +15,7 @@ import (
 // mapped ones and nothing else, so a password is never read.
 func (s *Source) userAttributes() []string {
 	a := s.opts.Attributes
-	attrs := []string{a.ID, a.Username, a.Nickname, "cn", a.Email, a.Phone}
+	attrs := []string{a.ID, a.Username, a.Nickname, "cn", a.Email, a.Phone, modifyTimestamp}
 	if a.MemberOf != "" {
 		attrs = append(attrs, a.MemberOf)
 	}
@@ -27,13 +27,19 @@ func (s *Source) userAttributes() []string {
 }
 
 // readUsers streams the users search into user records, a chunk at a
-// time.
+// time; a delta's search asks only for the users changed since its
+// watermark.
 func (s *Source) readUsers(ctx context.Context, conn *goldap.Conn, dir *directory, emit func(datasync.UserData) error) error {
 	out := newBatcher(datasync.DataTypeUser, s.opts.MatchKey, s.opts.ChunkSize, emit)
 	n := 0
-	err := s.search(ctx, conn, "users", s.opts.Users, s.userAttributes(), func(entries []*goldap.Entry) error {
+	q := s.opts.Users
+	q.Filter = dir.marks.filter(q.Filter)
+	err := s.search(ctx, conn, "users", q, s.userAttributes(), func(entries []*goldap.Entry) error {
 		for _, e := range entries {
 			n++
+			if _, err := dir.marks.see(e, "users", n); err != nil {
+				return err
+			}
 			rec, err := s.userRecord(e, n, dir)
 			if err != nil {
 				return err

@@ -28,6 +28,16 @@
 // one transaction that takes the write lock at its start, and a query on
 // the directory's in-memory database then fails with SQLITE_BUSY.
 //
+// # Deltas
+//
+// [NewDeltaSource] makes a source that is also a [datasync.DeltaSource]:
+// given the result column holding when each row last changed
+// ([Delta.UpdatedAt]), a delta wraps the query in a filter that reads only
+// the users with a row changed after the watermark, the highest value an
+// earlier read saw. Deleted rows are only noticed by full runs.
+//
+//	src, err := sqlrows.NewDeltaSource(t, sqlrows.Delta{UpdatedAt: "updated_at"}, tabular.Options{Mapping: mapping})
+//
 // # Cells as text
 //
 // Each cell is turned into the text a person would type into a CSV file:

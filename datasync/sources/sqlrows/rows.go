@@ -24,6 +24,9 @@ type rows struct {
 	cells []string
 	null  []bool
 	n     int // data rows read
+	// seen, when set, is shown each row's driver values before they
+	// become text: a delta's watermark is read there.
+	seen func(line int, vals []any) error
 }
 
 func newRows(ctx context.Context, table string, header []string, rs *sql.Rows) *rows {
@@ -52,6 +55,11 @@ func (r *rows) Next() (int, []string, error) {
 	line := r.n + 1
 	if err := r.rs.Scan(r.dest...); err != nil {
 		return line, nil, &QueryError{Table: r.table, Row: r.n - 1, Err: err}
+	}
+	if r.seen != nil {
+		if err := r.seen(line, r.vals); err != nil {
+			return line, nil, err
+		}
 	}
 	for i, v := range r.vals {
 		text, null, ok := cellText(v)

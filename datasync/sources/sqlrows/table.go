@@ -37,10 +37,15 @@ func (t *Table) Name() string { return t.name }
 // Open runs the query; the result's rows are then read with its cursor, one
 // at a time, as the source asks for them.
 func (t *Table) Open(ctx context.Context) (tabular.Rows, error) {
+	return t.open(ctx, t.query, t.args)
+}
+
+// open runs query (the table's, or a delta's around it) with args.
+func (t *Table) open(ctx context.Context, query string, args []any) (*rows, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &QueryError{Table: t.name, Err: err}
 	}
-	rs, err := t.db.QueryContext(ctx, t.query, t.args...)
+	rs, err := t.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, &QueryError{Table: t.name, Err: err}
 	}

@@ -34,7 +34,9 @@
 // A row is one user: its uid is the UID cell, or the Username cell when
 // UID is not mapped, and an empty uid is a [*RowError]. Cells are
 // trimmed and become string fields, except Enabled, which reads 1/0,
-// true/false or yes/no in any case. Role gives the record's "roles",
+// true/false or yes/no in any case. Role gives the record's "roles"
+// (with Role mapped, a user whose Role cells are all empty has "roles":
+// [], no roles from this source: the one list an empty cell clears),
 // Department a membership in a department another source makes (its
 // uid), and DepartmentPath memberships in departments this source makes.
 //
@@ -44,7 +46,9 @@
 // is left out of the record, so the user keeps whatever value it has. An
 // empty cell never clears a value. This is what lets one person spread
 // over several rows give each field once, and what keeps a sparse export
-// from wiping fields it does not carry.
+// from wiping fields it does not carry. Lists are the exception: a user's
+// departments and roles are whatever its rows name, so a user whose
+// Department (or Role) cells are all empty has none from the source.
 //
 // # Department paths
 //

@@ -19,7 +19,10 @@ type Mapping struct {
 	// DepartmentPath is a column holding a path like "Sales/EMEA/Berlin":
 	// the source makes the departments of every path it reads.
 	DepartmentPath string
-	// Role is a column holding a role name.
+	// Role is a column holding a role name. With it mapped, every user
+	// record has "roles": the names of its rows' Role cells, [] when all
+	// are empty (so a role removed from the table is removed from the
+	// user).
 	Role string
 	// Fields maps extra record fields (a host's custom user columns) to
 	// columns.

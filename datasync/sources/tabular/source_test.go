@@ -96,11 +96,11 @@ func TestPullUsers(t *testing.T) {
 		rows:   [][]string{{"ada", "ada@example.com", "x"}},
 		want:   []datasync.UserData{userData("", rec{"uid": "ada", "username": "ada", "email": "ada@example.com"})},
 	}, {
-		name:   "empty and NULL cells leave the field out",
+		name:   "empty and NULL cells leave the field out; a mapped Role gives no roles",
 		opts:   tabular.Options{Mapping: tabular.Mapping{UID: "id", Nickname: "name", Email: "mail", Enabled: "active", Role: "role"}},
 		header: []string{"id", "name", "mail", "active", "role"},
 		rows:   [][]string{{"e1", "   ", null, null, ""}},
-		want:   []datasync.UserData{userData("", rec{"uid": "e1"})},
+		want:   []datasync.UserData{userData("", rec{"uid": "e1", "roles": []any{}})},
 	}, {
 		name:   "custom fields, and one column feeding two fields",
 		opts:   tabular.Options{Mapping: tabular.Mapping{UID: "id", Username: "mail", Email: "mail", Fields: map[string]string{"employeeNo": "no", "costCentre": "cc"}}},
@@ -112,7 +112,7 @@ func TestPullUsers(t *testing.T) {
 		opts:   tabular.Options{Mapping: tabular.Mapping{UID: "id", Department: "dept", Role: "role"}},
 		header: []string{"id", "dept", "role"},
 		rows:   [][]string{{"e1", "d7", "admin"}, {"e2", "", ""}},
-		want:   []datasync.UserData{userData("", rec{"uid": "e1", "departments": []any{"d7"}, "roles": []any{"admin"}}, rec{"uid": "e2"})},
+		want:   []datasync.UserData{userData("", rec{"uid": "e1", "departments": []any{"d7"}, "roles": []any{"admin"}}, rec{"uid": "e2", "roles": []any{}})},
 	}, {
 		name:   "chunks of 2: 5 users make 3 UserData",
 		opts:   tabular.Options{Mapping: tabular.Mapping{UID: "id"}, ChunkSize: 2},
@@ -143,7 +143,7 @@ func TestPullMergesRows(t *testing.T) {
 		},
 		want: []datasync.UserData{userData("",
 			// e2 is complete at its only row, e1 at its last.
-			rec{"uid": "e2", "nickname": "Bob", "departments": []any{"d1"}},
+			rec{"uid": "e2", "nickname": "Bob", "departments": []any{"d1"}, "roles": []any{}},
 			rec{"uid": "e1", "nickname": "Ada", "email": "ada@example.com", "enabled": true, "departments": []any{"d2", "d1"}, "roles": []any{"admin", "member"}},
 		)},
 	}, {

@@ -25,7 +25,8 @@ func userRecord(cols *columns, uid string, values []string) datasync.Record {
 	return rec
 }
 
-// setList sets rec[field] to list, unless list is empty.
+// setList sets rec[field] to list, unless list is empty: a user without
+// departments has no "departments" key.
 func setList(rec datasync.Record, field string, list []string) {
 	if len(list) > 0 {
 		rec[field] = anys(list)
@@ -46,10 +47,24 @@ func oneRowRecord(cols *columns, w *row) datasync.Record {
 	if w.dept != "" {
 		rec["departments"] = []any{w.dept}
 	}
+	var roles []string
 	if w.role != "" {
-		rec["roles"] = []any{w.role}
+		roles = []string{w.role}
 	}
+	setRoles(cols, rec, roles)
 	return rec
+}
+
+// setRoles sets the record's "roles" when the mapping has a Role column:
+// the roles its cells name, none ([]) when every cell is empty. A source
+// that carries roles owns them, so a role dropped from the table must be
+// dropped from the user, even the last one; a record without the key
+// would leave the user's roles alone (the roles resource's rule for
+// sources that carry no roles).
+func setRoles(cols *columns, rec datasync.Record, roles []string) {
+	if cols.role >= 0 {
+		rec["roles"] = anys(roles)
+	}
 }
 
 // partialUser is a user on several rows, merged so far. It keeps the
@@ -102,6 +117,6 @@ func gather(list []string, v string) []string {
 func (p *partialUser) record(cols *columns) datasync.Record {
 	rec := userRecord(cols, p.uid, p.values)
 	setList(rec, "departments", p.depts)
-	setList(rec, "roles", p.roles)
+	setRoles(cols, rec, p.roles)
 	return rec
 }

@@ -1,0 +1,214 @@
+package datasync
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// DeltaSource is a [Source] that can also read only what changed since a
+// point it names itself, the watermark: an LDAP directory's highest
+// modifyTimestamp, a table's latest "updated at" value. The manager keeps
+// the watermark in userDataSyncState ([SyncState]) between runs; to the
+// manager it is opaque text.
+//
+// Every complete run of a DeltaSource is a call of PullChanges with ""
+// (so the manager learns the watermark a full read ends at): it emits
+// everything, and the records the source synced before and did not emit
+// are then dealt with as after any complete read (see onMissing). A delta
+// run ([Manager.PullChanges], or a "schedule" beside a "fullSchedule")
+// calls PullChanges with the stored watermark and deletes nothing:
+// records the source emits with isDeleted still delete, but a delta read
+// cannot tell that something is gone by not seeing it, so entries removed
+// from the source disappear at the next full run.
+type DeltaSource interface {
+	Source
+	// PullChanges emits what changed since watermark ("" = everything, a
+	// complete read that may be swept) and returns the watermark the next
+	// delta starts from. It may emit a record again that did not change
+	// (a watermark is rarely exact to the change): the manager finds it
+	// unchanged. An empty returned watermark makes the next run full.
+	// Errors follow Pull's rules: a short read wraps ErrIncomplete, emit's
+	// error is returned unchanged.
+	PullChanges(ctx context.Context, watermark string, emit func(UserData) error) (string, error)
+}
+
+// ErrNoWatermark is wrapped by the error of a delta run of a source that
+// has no watermark yet: it never ran in full, or its last full read
+// returned none. Run a full pull first; the Scheduler does so itself.
+var ErrNoWatermark = errors.New("datasync: the source has no watermark: run a full pull first")
+
+// PullChanges runs a delta of the enabled source named sourceName as a new
+// task, in the background as [Manager.Pull] does, and returns the task's
+// id: the source's type must be a [DeltaSource], which emits only what
+// changed since its stored watermark; nothing is deleted for not being
+// seen. A source whose type cannot run deltas is an error matching
+// ErrInvalidSource; one that has no watermark yet, ErrNoWatermark (pull it
+// in full first).
+func (m *Manager) PullChanges(ctx context.Context, sourceName string) (int64, error) {
+	if err := m.closed(); err != nil {
+		return 0, err
+	}
+	row, err := m.SourceByName(ctx, sourceName)
+	if err != nil {
+		return 0, err
+	}
+	src, err := m.newSource(row)
+	if err != nil {
+		return 0, err
+	}
+	if _, ok := src.(DeltaSource); !ok {
+		return 0, notDeltaError(row.Name)
+	}
+	st, err := loadSyncState(ctx, m.db, row.Name)
+	if err != nil {
+		return 0, err
+	}
+	if st == nil || st.Watermark == "" {
+		return 0, fmt.Errorf("datasync: source %q: %w", row.Name, ErrNoWatermark)
+	}
+	return m.startRun(ctx, row, src, true)
+}
+
+// startRun runs src as the source row describes, as a new task, in the
+// background: a delta run when delta is set.
+func (m *Manager) startRun(ctx context.Context, row *SyncSource, src Source, delta bool) (int64, error) {
+	task, err := m.newTask(ctx, row.ID)
+	if err != nil {
+		return 0, err
+	}
+	if err := m.beginTask(ctx, task.ID); err != nil {
+		return 0, err
+	}
+	return task.ID, m.start(row, src, &pullRun{taskID: task.ID, delta: delta})
+}
+
+func notDeltaError(name string) error {
+	return fmt.Errorf("%w: source %q: its type cannot run deltas (it is not a DeltaSource)", ErrInvalidSource, name)
+}
+
+// pullDelta reads only what changed since the source's watermark and
+// saves the watermark the read ends at, in the run's transaction: a run
+// that fails keeps the old one.
+func (m *Manager) pullDelta(ctx context.Context, tx bun.Tx, pr *pullRun, emit func(UserData) error) error {
+	ds, ok := pr.src.(DeltaSource)
+	if !ok {
+		return notDeltaError(pr.name)
+	}
+	st, err := loadSyncState(ctx, tx, pr.name)
+	if err != nil {
+		return err
+	}
+	if st == nil || st.Watermark == "" {
+		return fmt.Errorf("datasync: source %q: %w", pr.name, ErrNoWatermark)
+	}
+	next, err := ds.PullChanges(ctx, st.Watermark, emit)
+	if err := watchRead(pr, err); err != nil {
+		return err
+	}
+	return saveSyncState(ctx, tx, pr.name, next, nil)
+}
+
+// fullPull reads the whole source. A DeltaSource reads through
+// PullChanges(""), and the watermark it returns is saved with the time the
+// read completed (LastFullAt), in the run's transaction.
+func (m *Manager) fullPull(ctx context.Context, tx bun.Tx, pr *pullRun, emit func(UserData) error) error {
+	ds, ok := pr.src.(DeltaSource)
+	if !ok {
+		return watchRead(pr, pr.src.Pull(ctx, emit))
+	}
+	next, err := ds.PullChanges(ctx, "", emit)
+	if err := watchRead(pr, err); err != nil {
+		return err
+	}
+	now := time.Now()
+	return saveSyncState(ctx, tx, pr.name, next, &now)
+}
+
+// loadSyncState returns the source's state row, or nil when it has none.
+func loadSyncState(ctx context.Context, db bun.IDB, name string) (*SyncState, error) {
+	st := new(SyncState)
+	err := db.NewSelect().Model(st).Where("? = ?", bun.Ident("sourceName"), name).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("datasync: read the state of source %q: %w", name, err)
+	}
+	return st, nil
+}
+
+// saveSyncState upserts the source's watermark and, when fullAt is set,
+// the time of its last full run, leaving the row's other columns as they
+// are. ON CONFLICT … DO UPDATE is the same on PostgreSQL and SQLite.
+func saveSyncState(ctx context.Context, db bun.IDB, name, watermark string, fullAt *time.Time) error {
+	st := &SyncState{SourceName: name, Watermark: watermark, LastFullAt: fullAt, UpdatedAt: time.Now().UTC()}
+	q := db.NewInsert().Model(st).Column("sourceName", "watermark", "lastFullAt", "updatedAt").
+		On("CONFLICT (?) DO UPDATE", bun.Ident("sourceName")).
+		Set("? = EXCLUDED.?", bun.Ident("watermark"), bun.Ident("watermark")).
+		Set("? = EXCLUDED.?", bun.Ident("updatedAt"), bun.Ident("updatedAt"))
+	if fullAt != nil {
+		q = q.Set("? = EXCLUDED.?", bun.Ident("lastFullAt"), bun.Ident("lastFullAt"))
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("datasync: save the watermark of source %q: %w", name, err)
+	}
+	return nil
+}
+
+// runWatch is how the read of a scheduled run's source ended: the
+// Scheduler reads it once the task ended (the run's goroutine writes it,
+// hence the lock).
+type runWatch struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (w *runWatch) set(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.err = err
+}
+
+// transient reports whether the last read failed for a reason that may
+// pass.
+func (w *runWatch) transient() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return transient(w.err)
+}
+
+// runWatches holds the watches of the Scheduler's runs in progress, by
+// the source row the Scheduler handed the run (a row of its own per
+// attempt, stored before the run starts and deleted once its task ended):
+// fullPull and pullDelta tell it there how the source's read ended.
+// Wrapping the source instead would hide the other interfaces it
+// implements (DatasetSource) from the run.
+var runWatches sync.Map // *SyncSource → *runWatch
+
+// watchRead tells the scheduled run's watch, if pr is one, how its
+// source's read ended, and returns err.
+func watchRead(pr *pullRun, err error) error {
+	if pr.row == nil {
+		return err
+	}
+	if w, ok := runWatches.Load(pr.row); ok {
+		w.(*runWatch).set(err)
+	}
+	return err
+}
+
+// transient reports whether a source's error may pass by itself: the
+// outside system failed (ErrSourceAPI) or the read stopped short
+// (ErrIncomplete), but not because the run's context ended.
+func transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, ErrSourceAPI) || errors.Is(err, ErrIncomplete)
+}
