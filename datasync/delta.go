@@ -82,7 +82,10 @@ func (m *Manager) startRun(ctx context.Context, row *SyncSource, src Source, del
 	if err != nil {
 		return 0, err
 	}
-	if err := m.beginTask(ctx, task.ID); err != nil {
+	// Once the task exists it must not be left init by a caller whose
+	// context ends now (a Scheduler stopping): it goes on to processing
+	// and start ends it.
+	if err := m.beginTask(context.WithoutCancel(ctx), task.ID); err != nil {
 		return 0, err
 	}
 	return task.ID, m.start(row, src, &pullRun{taskID: task.ID, delta: delta})
