@@ -3,11 +3,13 @@ package acl
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
 	"unique"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // RoleOptions define a role. Strategy names a registered strategy;
@@ -42,11 +44,23 @@ type Role struct {
 // (see RegisterParamKeys), the strategy (registered, or inline with known
 // actions) and snippet rules (each must select a registered snippet).
 func (a *ACL) Define(opts RoleOptions) (*Role, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r, err := a.buildRoleLocked(opts)
+	if err != nil {
+		return nil, err
+	}
+	a.roles[r.name] = r
+	a.publishRoleLocked(r)
+	return r, nil
+}
+
+// buildRoleLocked validates opts and builds the role they define, without
+// adding it to the ACL.
+func (a *ACL) buildRoleLocked(opts RoleOptions) (*Role, error) {
 	if opts.Name == "" {
 		return nil, fmt.Errorf("%w: role name is empty", ErrInvalidOptions)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	r := &Role{acl: a, name: opts.Name, strategy: opts.Strategy, resources: map[string]struct{}{}, grants: map[grantKey]Params{}}
 	if opts.StrategyOptions != nil {
 		if err := a.checkStrategyLocked("role "+opts.Name, *opts.StrategyOptions); err != nil {
@@ -71,9 +85,65 @@ func (a *ACL) Define(opts RoleOptions) (*Role, error) {
 	if err := r.setSnippetsLocked(opts.Snippets); err != nil {
 		return nil, err
 	}
-	a.roles[r.name] = r
-	a.publishRoleLocked(r)
 	return r, nil
+}
+
+// ReplaceRoles defines every role of define and removes the roles named
+// in remove, as one change: readers see all of it or none of it, and the
+// roles are compiled and published once, not once per role (a store
+// loading hundreds of roles). Everything is validated first, as Define
+// does; on error nothing changes and the error names the role. A name in
+// both lists is defined. Removing a role that does not exist is not an
+// error.
+func (a *ACL) ReplaceRoles(define []RoleOptions, remove []string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	built := make([]*Role, 0, len(define))
+	seen := make(map[string]struct{}, len(define))
+	for _, opts := range define {
+		if _, dup := seen[opts.Name]; dup {
+			return fmt.Errorf("%w: role %q is defined twice", ErrInvalidOptions, opts.Name)
+		}
+		seen[opts.Name] = struct{}{}
+		r, err := a.buildRoleLocked(opts)
+		if err != nil {
+			if opts.Name == "" {
+				return err
+			}
+			return fmt.Errorf("role %q: %w", opts.Name, err)
+		}
+		built = append(built, r)
+	}
+	old := a.snap.Load()
+	roles := maps.Clone(old.roles)
+	for _, name := range remove {
+		if _, kept := seen[name]; kept {
+			continue
+		}
+		delete(a.roles, name)
+		delete(roles, name)
+	}
+	for _, r := range built {
+		a.roles[r.name] = r
+		r.compiled = a.compileRoleLocked(r, old.shared)
+		roles[r.name] = r.compiled
+	}
+	if len(a.interned) >= a.internedLimit {
+		a.pruneInternedLocked()
+	}
+	a.snap.Store(a.newSnapshotLocked(roles, old.shared))
+	return nil
+}
+
+// CheckRole reports whether Define would accept opts, with the error it
+// would return, without changing the ACL: a store validates a role before
+// it commits it to the database. Grant listeners (BeforeGrantAction) run,
+// as they do for Define, since they may refuse a grant.
+func (a *ACL) CheckRole(opts RoleOptions) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, err := a.buildRoleLocked(opts)
+	return err
 }
 
 // GetRole returns a defined role.

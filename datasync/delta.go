@@ -72,12 +72,12 @@ func (m *Manager) PullChanges(ctx context.Context, sourceName string) (int64, er
 	if st == nil || st.Watermark == "" {
 		return 0, fmt.Errorf("datasync: source %q: %w", row.Name, ErrNoWatermark)
 	}
-	return m.startRun(ctx, row, src, true)
+	return m.startRun(ctx, row, src, &pullRun{delta: true})
 }
 
 // startRun runs src as the source row describes, as a new task, in the
 // background: a delta run when delta is set.
-func (m *Manager) startRun(ctx context.Context, row *SyncSource, src Source, delta bool) (int64, error) {
+func (m *Manager) startRun(ctx context.Context, row *SyncSource, src Source, pr *pullRun) (int64, error) {
 	task, err := m.newTask(ctx, row.ID)
 	if err != nil {
 		return 0, err
@@ -88,7 +88,8 @@ func (m *Manager) startRun(ctx context.Context, row *SyncSource, src Source, del
 	if err := m.beginTask(context.WithoutCancel(ctx), task.ID); err != nil {
 		return 0, err
 	}
-	return task.ID, m.start(row, src, &pullRun{taskID: task.ID, delta: delta})
+	pr.taskID = task.ID
+	return task.ID, m.start(row, src, pr)
 }
 
 func notDeltaError(name string) error {
@@ -186,22 +187,11 @@ func (w *runWatch) transient() bool {
 	return transient(w.err)
 }
 
-// runWatches holds the watches of the Scheduler's runs in progress, by
-// the source row the Scheduler handed the run (a row of its own per
-// attempt, stored before the run starts and deleted once its task ended):
-// fullPull and pullDelta tell it there how the source's read ended.
-// Wrapping the source instead would hide the other interfaces it
-// implements (DatasetSource) from the run.
-var runWatches sync.Map // *SyncSource → *runWatch
-
-// watchRead tells the scheduled run's watch, if pr is one, how its
+// watchRead tells the scheduled run's watch, if pr has one, how its
 // source's read ended, and returns err.
 func watchRead(pr *pullRun, err error) error {
-	if pr.row == nil {
-		return err
-	}
-	if w, ok := runWatches.Load(pr.row); ok {
-		w.(*runWatch).set(err)
+	if pr.watch != nil {
+		pr.watch.set(err)
 	}
 	return err
 }

@@ -75,7 +75,7 @@ func applyPolicy(pol *Policy, st *policyState, data *UserData) error {
 // it has none, and refuses soft matching when the policy blocks it.
 func applyMatchKey(pol *Policy, data *UserData) error {
 	if pol.BlockSoftMatch && data.MatchKey != "" && data.MatchKey != "uid" {
-		return &DataError{Message: fmt.Sprintf("source %q blocks soft matching: matchKey %q is refused", data.SourceName, data.MatchKey)}
+		return &DataError{Message: fmt.Sprintf("source %q blocks soft matching: matchKey %q is refused (remove the matchKey from the push or the source type's options, or turn blockSoftMatch off)", data.SourceName, data.MatchKey)}
 	}
 	if data.MatchKey == "" && data.DataType == DataTypeUser {
 		data.MatchKey = pol.Adopt

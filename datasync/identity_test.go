@@ -276,7 +276,7 @@ func TestApplyPolicyMatchKey(t *testing.T) {
 		{"the push's matchKey wins", IdentityEmail, false, DataTypeUser, "username", "username", ""},
 		{"uid never adopts", IdentityEmail, false, DataTypeUser, "uid", "uid", ""},
 		{"departments do not adopt", IdentityEmail, false, DataTypeDepartment, "", "", ""},
-		{"blocked", "", true, DataTypeUser, "email", "", `source "hr" blocks soft matching: matchKey "email" is refused`},
+		{"blocked", "", true, DataTypeUser, "email", "", `source "hr" blocks soft matching: matchKey "email" is refused (remove the matchKey from the push or the source type's options, or turn blockSoftMatch off)`},
 		{"blocked allows uid", "", true, DataTypeUser, "uid", "uid", ""},
 		{"blocked allows none", "", true, DataTypeUser, "", "", ""},
 	}

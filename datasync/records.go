@@ -149,6 +149,7 @@ func (r *run) loadStored(ctx context.Context, c *chunk, uids []string) (changedA
 		rec := &c.recs[i]
 		rec.ID = id
 		rec.Unchanged = len(hash) > 0 && string(hash) == c.hash[i]
+		rec.LastFailed = len(hash) == 0
 		if !rec.Unchanged {
 			changedAt, changed = append(changedAt, i), append(changed, id)
 		}

@@ -75,6 +75,11 @@ type BatchRecord struct {
 	// synced and no earlier resource changed its links in this run; the
 	// built-in resources then skip it if its rows still exist.
 	Unchanged bool
+	// LastFailed is true when the record's previous sync failed in some
+	// resource: LastMetaData is then what that sync was handed, which may
+	// not have been written. A resource that writes a field only when it
+	// differs from LastMetaData (a password) writes it again.
+	LastFailed bool
 }
 
 // LookupLinks returns, for each uid of a record of dataType from the

@@ -144,6 +144,9 @@ type pullRun struct {
 	missing map[string]struct{}
 	// part, when set, gets each part's run once it is applied.
 	part func(*run)
+	// watch, in a scheduled run, learns how the source's read ended, so
+	// the Scheduler can tell a failure that may pass (see transient).
+	watch *runWatch
 }
 
 // pullInTx applies everything the source emits inside tx, then, the read

@@ -281,7 +281,6 @@ func (s *Scheduler) run(ctx context.Context, name string, plan runPlan) {
 		return
 	}
 	a := &attempt{row: row, delta: now.Before(fullFrom)}
-	defer func() { runWatches.Delete(a.row) }()
 	taskID, err := s.start(ctx, a)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -297,9 +296,8 @@ func (s *Scheduler) run(ctx context.Context, name string, plan runPlan) {
 	s.retry(ctx, log, a, task)
 }
 
-// attempt is a scheduled run of a source: the row it was started with
-// (its own, the key of its watch in runWatches), its kind, and how its
-// source's read ended.
+// attempt is a scheduled run of a source: the row it was started with,
+// its kind, and how its source's read ended.
 type attempt struct {
 	row   *SyncSource
 	delta bool
@@ -320,12 +318,7 @@ func (s *Scheduler) start(ctx context.Context, a *attempt) (int64, error) {
 		a.delta = false
 	}
 	a.watch = &runWatch{}
-	runWatches.Store(a.row, a.watch)
-	id, err := s.m.startRun(ctx, a.row, src, a.delta)
-	if err != nil {
-		runWatches.Delete(a.row)
-	}
-	return id, err
+	return s.m.startRun(ctx, a.row, src, &pullRun{delta: a.delta, watch: a.watch})
 }
 
 // retry runs a failed task's source again in the same task while the
@@ -379,10 +372,8 @@ func (s *Scheduler) restart(ctx context.Context, a *attempt, taskID int64) error
 	if err := s.m.retryTask(ctx, taskID); err != nil {
 		return err
 	}
-	runWatches.Delete(a.row)
 	a.row, a.watch = row, &runWatch{}
-	runWatches.Store(row, a.watch)
-	return s.m.start(row, src, &pullRun{taskID: taskID, delta: a.delta})
+	return s.m.start(row, src, &pullRun{taskID: taskID, delta: a.delta, watch: a.watch})
 }
 
 // hold waits d while keeping the source's lease, renewed every

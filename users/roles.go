@@ -35,6 +35,9 @@ type Role struct {
 	Hidden  bool  `bun:"hidden,notnull,default:false" json:"hidden"`
 	Sort    int64 `bun:"sort" json:"sort"`
 	Timestamps
+	// Audit's columns are acl/aclstore's too: the two packages share the
+	// table.
+	Audit
 }
 
 // DefaultRoleSnippets are the snippets of a role inserted without any,

@@ -188,7 +188,7 @@ func TestSyncIdentityBlockSoftMatch(t *testing.T) {
 		e.addUser(t, &users.User{Nickname: "ann", Email: "ann@x"})
 		_, err := e.m.UpdateOrCreate(e.ctx, usyncData("hr", "email", datasync.Record{"uid": "1", "email": "ann@x"}))
 		var de *datasync.DataError
-		if !errors.As(err, &de) || de.Error() != `source "hr" blocks soft matching: matchKey "email" is refused` || de.HTTPStatus() != http.StatusBadRequest {
+		if !errors.As(err, &de) || de.Error() != `source "hr" blocks soft matching: matchKey "email" is refused (remove the matchKey from the push or the source type's options, or turn blockSoftMatch off)` || de.HTTPStatus() != http.StatusBadRequest {
 			t.Fatalf("err = %v, want the blockSoftMatch DataError", err)
 		}
 		if n := e.count(t, (*datasync.SyncRecord)(nil)); n != 0 || e.link(t, "hr", "1") != "" {

@@ -354,8 +354,8 @@ func recordPassword(rec datasync.Record) (stored string, has bool, refused strin
 // passwordChanged reports whether the record writes its password to an
 // existing user: always when it adopts the user (the first sync of that
 // user), else when the source owns passwords and the value differs from
-// the one of the record's previous sync. The users row is not compared: a
-// sign-in may have upgraded its hash since.
+// the one of the record's previous sync, or that sync failed. The users
+// row is not compared: a sign-in may have upgraded its hash since.
 func (p *userPlanner) passwordChanged(ur *userRecord, adopts bool) bool {
 	if !ur.hasPassword {
 		return false
@@ -365,6 +365,9 @@ func (p *userPlanner) passwordChanged(ur *userRecord, adopts bool) bool {
 	}
 	if !p.batch.Policy().Owns(passwordColumn) {
 		return false
+	}
+	if ur.rec.LastFailed {
+		return true
 	}
 	last, _ := ur.rec.LastMetaData[passwordColumn].(string)
 	return last != ur.password

@@ -249,3 +249,25 @@ func TestUsersSyncPasswordMissing(t *testing.T) {
 		}
 	})
 }
+
+// TestUsersSyncPasswordAfterFailure: a record whose sync failed after its
+// password changed gets the new password written by the next sync, though
+// the failed sync's record already held it.
+func TestUsersSyncPasswordAfterFailure(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := newUsyncEnv(t, db, users.Options{}, datasync.Options{SkipFailed: true})
+		const first, second = "Plain-Secret-1", "Plain-Secret-2"
+		e.sync(t, datasync.Record{"uid": "1", "nickname": "ann", "email": "ann@x", "password": first})
+		res := e.sync(t, datasync.Record{"uid": "1", "nickname": true, "email": "ann@x", "password": second})
+		if res.Detail.Count.Failed != 1 {
+			t.Fatalf("the bad record did not fail: %+v", res.Detail.Count)
+		}
+		if ok, _ := users.CheckPassword(e.ctx, e.db, e.user(t, "email", "ann@x"), second); ok {
+			t.Fatal("the failed record's password was written")
+		}
+		e.sync(t, datasync.Record{"uid": "1", "nickname": "ann", "email": "ann@x", "password": second})
+		if ok, err := users.CheckPassword(e.ctx, e.db, e.user(t, "email", "ann@x"), second); !ok || err != nil {
+			t.Fatalf("the password of the sync after the failure was not written (%v)", err)
+		}
+	})
+}

@@ -25,9 +25,10 @@ type Options struct {
 
 // Table is a CSV or TSV stream with a header row: a [tabular.Table].
 type Table struct {
-	name  string
-	comma rune
-	open  func() (io.ReadCloser, error)
+	name    string
+	dataset string
+	comma   rune
+	open    func() (io.ReadCloser, error)
 }
 
 // File is the CSV or TSV file at path. It is opened afresh on every pass,
@@ -37,7 +38,9 @@ func File(path string, opts Options) *Table {
 	if opts.Comma == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
 		opts.Comma = '\t'
 	}
-	return New(filepath.Base(path), func() (io.ReadCloser, error) { return os.Open(path) }, opts)
+	t := New(filepath.Base(path), func() (io.ReadCloser, error) { return os.Open(path) }, opts)
+	t.dataset = path
+	return t
 }
 
 // New is a table read from whatever open returns, called once per pass: an
@@ -49,8 +52,13 @@ func New(name string, open func() (io.ReadCloser, error), opts Options) *Table {
 	if opts.Comma == 0 {
 		opts.Comma = ','
 	}
-	return &Table{name: name, comma: opts.Comma, open: open}
+	return &Table{name: name, dataset: name, comma: opts.Comma, open: open}
 }
+
+// Dataset is what the table reads, for a source's dataset-switch check
+// (see datasync.DatasetSource): the path given to [File], the name given
+// to [New].
+func (t *Table) Dataset() string { return t.dataset }
 
 // Name is the table's name for errors and logs.
 func (t *Table) Name() string { return t.name }

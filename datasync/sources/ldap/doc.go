@@ -77,7 +77,10 @@
 // [ActiveDirectory] gives Options for a domain: person accounts,
 // objectGUID as the anchor, sAMAccountName as the username, groups (with
 // their nesting) as departments and userAccountControl's ACCOUNTDISABLE
-// bit for disabled accounts. AD returns a group's members in ranges
+// bit for disabled accounts. It adopts no existing users: to take over
+// hand-made accounts on the first sync, give the source's row the option
+// "adopt": "username" and later "blockSoftMatch" (see datasync.Policy).
+// AD returns a group's members in ranges
 // ("member;range=0-1499") past 1,500 of them, which this source does not
 // follow; use [Attributes.MemberOf] ("memberOf") for such groups.
 //

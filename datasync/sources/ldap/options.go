@@ -66,7 +66,10 @@ type Options struct {
 
 	// MatchKey is the emitted user data's matchKey: how a user seen for
 	// the first time finds an existing one ("email", "phone", "username";
-	// empty always creates).
+	// empty always creates). Prefer the source's "adopt" option (see
+	// datasync.Policy), which "blockSoftMatch" can turn off after the
+	// first sync; with a MatchKey set here, a blockSoftMatch source's runs
+	// fail.
 	MatchKey string
 	// ChunkSize is the number of records per emitted UserData;
 	// DefaultChunkSize when zero.
@@ -164,7 +167,6 @@ func ActiveDirectory(url, baseDN string) Options {
 			Username: "sAMAccountName",
 		},
 		Disabled: Disabled{Attribute: "userAccountControl", Bitmask: 2},
-		MatchKey: "username",
 	}
 }
 

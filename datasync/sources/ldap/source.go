@@ -2,6 +2,7 @@ package ldap
 
 import (
 	"context"
+	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
 )
@@ -10,6 +11,20 @@ import (
 // opens its own connection, so one Source may be pulled again and again.
 type Source struct {
 	opts Options
+}
+
+var _ datasync.DatasetSource = (*Source)(nil)
+
+// Dataset names the part of the directory the source reads, for a
+// source's dataset-switch check (see datasync.DatasetSource): the
+// server's URL and each search's base DN and filter. Credentials, TLS,
+// paging and attribute mappings are not part of it.
+func (s *Source) Dataset() string {
+	o := s.opts
+	return strings.Join([]string{o.URL,
+		o.Users.BaseDN, o.Users.Filter,
+		o.Groups.BaseDN, o.Groups.Filter,
+		o.OUs.BaseDN, o.OUs.Filter}, "\x00")
 }
 
 // New checks opts, fills in their defaults and returns the source. Errors

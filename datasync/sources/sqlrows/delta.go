@@ -53,7 +53,13 @@ type DeltaSource struct {
 	uid   string // the column identifying a user
 }
 
-var _ datasync.DeltaSource = (*DeltaSource)(nil)
+var (
+	_ datasync.DeltaSource   = (*DeltaSource)(nil)
+	_ datasync.DatasetSource = (*DeltaSource)(nil)
+)
+
+// Dataset names the query the source reads (see [Table.Dataset]).
+func (s *DeltaSource) Dataset() string { return s.table.Dataset() }
 
 // NewDeltaSource returns a source reading t through opts whose deltas go
 // by d. An empty UpdatedAt, an unknown Placeholder or options

@@ -3,6 +3,7 @@ package sqlrows
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/gatehouse-dev/gatehouse/datasync/sources/tabular"
 )
@@ -33,6 +34,11 @@ func New(db Querier, name, query string, args ...any) *Table {
 
 // Name is the name given to New.
 func (t *Table) Name() string { return t.name }
+
+// Dataset is what the table reads, for a source's dataset-switch check
+// (see datasync.DatasetSource): the query and its args. It is hashed, not
+// shown.
+func (t *Table) Dataset() string { return fmt.Sprintf("%s\x00%v", t.query, t.args) }
 
 // Open runs the query; the result's rows are then read with its cursor, one
 // at a time, as the source asks for them.

@@ -15,7 +15,11 @@ type Source struct {
 	opts  Options
 }
 
-var _ datasync.Source = (*Source)(nil)
+var _ datasync.DatasetSource = (*Source)(nil)
+
+// Dataset names the table the source reads (see [Dataset]), so that
+// pointing a source at another table is a dataset switch.
+func (s *Source) Dataset() string { return Dataset(s.table) }
 
 // NewSource returns a source reading t through opts. Options that cannot
 // work are an error wrapping datasync.ErrInvalidSource: neither a UID nor

@@ -18,6 +18,16 @@ type Table interface {
 	Open(ctx context.Context) (Rows, error)
 }
 
+// Dataset names the dataset t reads, for [datasync.DatasetSource]: its
+// own Dataset() when it has one (a file's path, a query's text), else its
+// Name.
+func Dataset(t Table) string {
+	if ds, ok := t.(interface{ Dataset() string }); ok {
+		return ds.Dataset()
+	}
+	return t.Name()
+}
+
 // Rows is one pass over a table's data rows, after the header.
 type Rows interface {
 	// Header is the column names, in order.

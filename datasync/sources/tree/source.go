@@ -20,7 +20,11 @@ type Source struct {
 	fields []string
 }
 
-var _ datasync.Source = (*Source)(nil)
+var _ datasync.DatasetSource = (*Source)(nil)
+
+// Dataset names the table the source reads (see [tabular.Dataset]), so
+// that pointing a source at another table is a dataset switch.
+func (s *Source) Dataset() string { return tabular.Dataset(s.table) }
 
 // NewSource returns a source reading departments from t as opts maps
 // them. Options it cannot use are an error wrapping

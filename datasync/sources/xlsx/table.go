@@ -48,6 +48,11 @@ func (t *Table) Name() string {
 	return t.name(t.resolved)
 }
 
+// Dataset is what the table reads, for a source's dataset-switch check
+// (see datasync.DatasetSource): the workbook's path and the sheet asked
+// for.
+func (t *Table) Dataset() string { return t.path + "[" + t.sheet + "]" }
+
 func (t *Table) name(sheet string) string {
 	if sheet == "" {
 		return t.base
