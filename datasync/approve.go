@@ -17,28 +17,5 @@ import "context"
 // A task that is not pendingApproval is an error matching ErrTaskState,
 // "Task [id] is not pendingApproval.".
 func (m *Manager) Approve(ctx context.Context, taskID int64) (int64, error) {
-	if err := m.closed(); err != nil {
-		return 0, err
-	}
-	task, err := m.Task(ctx, taskID)
-	if err != nil {
-		return 0, err
-	}
-	if task.Status != TaskPendingApproval {
-		return 0, taskStateError(taskID, TaskPendingApproval)
-	}
-	row, err := m.SourceByID(ctx, task.SourceID)
-	if err != nil {
-		return 0, err
-	}
-	src, err := m.newSource(row)
-	if err != nil {
-		return 0, err
-	}
-	// Conditional on the fingerprint read above: of two approvals racing
-	// a re-plan, none applies deletions it did not see.
-	if err := m.approveTask(ctx, taskID, task.Fingerprint); err != nil {
-		return 0, err
-	}
-	return taskID, m.start(row, src, &pullRun{taskID: taskID, approved: task.Fingerprint})
+	return m.rerun(ctx, taskID, TaskPendingApproval)
 }

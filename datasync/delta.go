@@ -51,45 +51,17 @@ var ErrNoWatermark = errors.New("datasync: the source has no watermark: run a fu
 // ErrInvalidSource; one that has no watermark yet, ErrNoWatermark (pull it
 // in full first).
 func (m *Manager) PullChanges(ctx context.Context, sourceName string) (int64, error) {
-	if err := m.closed(); err != nil {
-		return 0, err
-	}
-	row, err := m.SourceByName(ctx, sourceName)
-	if err != nil {
-		return 0, err
-	}
-	src, err := m.newSource(row)
-	if err != nil {
-		return 0, err
-	}
-	if _, ok := src.(DeltaSource); !ok {
-		return 0, notDeltaError(row.Name)
-	}
-	st, err := loadSyncState(ctx, m.db, row.Name)
-	if err != nil {
-		return 0, err
-	}
-	if st == nil || st.Watermark == "" {
-		return 0, fmt.Errorf("datasync: source %q: %w", row.Name, ErrNoWatermark)
-	}
-	return m.startRun(ctx, row, src, &pullRun{delta: true})
+	return m.pullSource(ctx, sourceName, true)
 }
 
-// startRun runs src as the source row describes, as a new task, in the
-// background: a delta run when delta is set.
-func (m *Manager) startRun(ctx context.Context, row *SyncSource, src Source, pr *pullRun) (int64, error) {
-	task, err := m.newTask(ctx, row.ID)
-	if err != nil {
-		return 0, err
+// deltaReady refuses a delta run of a source whose type cannot run one
+// (ErrInvalidSource) or that has no watermark yet (ErrNoWatermark).
+func (m *Manager) deltaReady(ctx context.Context, row *SyncSource, src Source) error {
+	if _, ok := src.(DeltaSource); !ok {
+		return notDeltaError(row.Name)
 	}
-	// Once the task exists it must not be left init by a caller whose
-	// context ends now (a Scheduler stopping): it goes on to processing
-	// and start ends it.
-	if err := m.beginTask(context.WithoutCancel(ctx), task.ID); err != nil {
-		return 0, err
-	}
-	pr.taskID = task.ID
-	return task.ID, m.start(row, src, pr)
+	_, err := storedWatermark(ctx, m.db, row.Name)
+	return err
 }
 
 func notDeltaError(name string) error {
@@ -104,14 +76,11 @@ func (m *Manager) pullDelta(ctx context.Context, tx bun.Tx, pr *pullRun, emit fu
 	if !ok {
 		return notDeltaError(pr.name)
 	}
-	st, err := loadSyncState(ctx, tx, pr.name)
+	watermark, err := storedWatermark(ctx, tx, pr.name)
 	if err != nil {
 		return err
 	}
-	if st == nil || st.Watermark == "" {
-		return fmt.Errorf("datasync: source %q: %w", pr.name, ErrNoWatermark)
-	}
-	next, err := ds.PullChanges(ctx, st.Watermark, emit)
+	next, err := ds.PullChanges(ctx, watermark, emit)
 	if err := watchRead(pr, err); err != nil {
 		return err
 	}
@@ -132,6 +101,19 @@ func (m *Manager) fullPull(ctx context.Context, tx bun.Tx, pr *pullRun, emit fun
 	}
 	now := time.Now()
 	return saveSyncState(ctx, tx, pr.name, next, &now)
+}
+
+// storedWatermark returns the source's stored watermark, or an error
+// wrapping ErrNoWatermark when it has none.
+func storedWatermark(ctx context.Context, db bun.IDB, name string) (string, error) {
+	st, err := loadSyncState(ctx, db, name)
+	if err != nil {
+		return "", err
+	}
+	if st == nil || st.Watermark == "" {
+		return "", fmt.Errorf("datasync: source %q: %w", name, ErrNoWatermark)
+	}
+	return st.Watermark, nil
 }
 
 // loadSyncState returns the source's state row, or nil when it has none.

@@ -96,10 +96,18 @@ type RetryPolicy struct {
 //	  "schedule": {...}, "fullSchedule": {...}   // see ParseSchedule
 //	}
 type Policy struct {
+	// OnMissing is what becomes of a user a complete pull no longer has;
+	// PurgeAfterDays, when positive, deletes a user disabled as missing
+	// that long. Limits refuse a run that would remove too many.
 	OnMissing      OnMissing
 	PurgeAfterDays int
 	Limits         DeletionLimits
 
+	// UserIdentity is what anchors a synced user: IdentityID (the
+	// record's uid, so a renamed username stays the same user) or the
+	// "username", "email" or "phone" field. DepartmentIdentity is
+	// IdentityID or IdentityName (the department's title). See
+	// applyPolicy's notes in identity.go for how references follow.
 	UserIdentity       string
 	DepartmentIdentity string
 	// Adopt is the user field a record seen for the first time finds an
@@ -118,9 +126,17 @@ type Policy struct {
 	OwnedFields []string
 	NotOwned    []string
 
+	// CreateRoles lets a record name a role the roles table lacks, which
+	// is then created; otherwise the record fails naming it.
+	// PasswordFormat says what the source's passwords are: "plain",
+	// "sha256-hex" or a host transformer's name (users.Options).
 	CreateRoles    bool
 	PasswordFormat string
 
+	// ConfirmDatasetSwitch lets a source that now reads another dataset
+	// (DatasetSource) clear what it synced from the old one and go on.
+	// Retry re-runs a scheduled run that failed for a reason that may
+	// pass.
 	ConfirmDatasetSwitch bool
 	Retry                RetryPolicy
 }

@@ -159,28 +159,7 @@ func typeOptions(options map[string]any) map[string]any {
 // refused it (nothing written either; see [Manager.Approve]).
 // [Manager.Wait] waits for it.
 func (m *Manager) Pull(ctx context.Context, sourceName string) (int64, error) {
-	if err := m.closed(); err != nil {
-		return 0, err
-	}
-	row, err := m.SourceByName(ctx, sourceName)
-	if err != nil {
-		return 0, err
-	}
-	src, err := m.newSource(row)
-	if err != nil {
-		return 0, err
-	}
-	task, err := m.newTask(ctx, row.ID)
-	if err != nil {
-		return 0, err
-	}
-	// Once the task exists it must not be left init by a caller whose
-	// context ends now (a Scheduler stopping): it goes on to processing
-	// and start ends it.
-	if err := m.beginTask(context.WithoutCancel(ctx), task.ID); err != nil {
-		return 0, err
-	}
-	return task.ID, m.start(row, src, &pullRun{taskID: task.ID})
+	return m.pullSource(ctx, sourceName, false)
 }
 
 // Retry runs a failed task's source (enabled, by the task's sourceId)
@@ -188,28 +167,7 @@ func (m *Manager) Pull(ctx context.Context, sourceName string) (int64, error) {
 // task's id. A task that is not failed is an error matching ErrTaskState:
 // a pendingApproval task runs again only through [Manager.Approve].
 func (m *Manager) Retry(ctx context.Context, taskID int64) (int64, error) {
-	if err := m.closed(); err != nil {
-		return 0, err
-	}
-	task, err := m.Task(ctx, taskID)
-	if err != nil {
-		return 0, err
-	}
-	if task.Status != TaskFailed {
-		return 0, taskStateError(taskID, TaskFailed)
-	}
-	row, err := m.SourceByID(ctx, task.SourceID)
-	if err != nil {
-		return 0, err
-	}
-	src, err := m.newSource(row)
-	if err != nil {
-		return 0, err
-	}
-	if err := m.retryTask(ctx, taskID); err != nil {
-		return 0, err
-	}
-	return taskID, m.start(row, src, &pullRun{taskID: taskID})
+	return m.rerun(ctx, taskID, TaskFailed)
 }
 
 func (m *Manager) closed() error {

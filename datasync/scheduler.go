@@ -358,11 +358,7 @@ func (s *Scheduler) restart(ctx context.Context, a *attempt, taskID int64) error
 	if err := s.m.closed(); err != nil {
 		return err
 	}
-	row, err := s.m.SourceByName(ctx, a.row.Name)
-	if err != nil {
-		return err
-	}
-	src, err := s.m.newSource(row)
+	row, src, err := s.m.buildSource(s.m.SourceByName(ctx, a.row.Name))
 	if err != nil {
 		return err
 	}

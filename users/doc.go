@@ -12,8 +12,9 @@
 // # Models
 //
 // User, Department (an adjacency-list tree), DepartmentUser (memberships,
-// with owners) and RoleUser (role names a user holds; the roles themselves
-// live in the acl). CreateTables creates them with their indexes. Hosts add
+// with owners), Role (the roles table, shared with acl/aclstore, which
+// keeps what roles may do) and RoleUser (the roles a user holds).
+// CreateTables creates them with their indexes. Hosts add
 // fields to users the bun way, with their own model that embeds User with
 // bun:",extend", passed as Options.UserModel.
 //
@@ -66,9 +67,11 @@
 // # Directory sync
 //
 // RegisterSyncResources gives a datasync.Manager NocoBase's two sync
-// resources, "users" and then "departments". Both are set-based (a chunk
-// of records costs a few statements) and plan before they write, so a
-// dry run shows exactly what a run will do.
+// resources, "users" and then "departments", and then "roles" (a record's
+// "roles": the role names it holds). All are set-based (a chunk of records
+// costs a few statements) and plan before they write, so a dry run shows
+// exactly what a run will do. What a source may change follows its
+// datasync.Policy (the source row's options), read through the batch.
 //
 // The users resource writes every column of the user model a record names
 // (custom fields of an extended model included) except the system ones
@@ -83,7 +86,18 @@
 // isDeleted removes its user, never a root user, and only through its own
 // link: a deleted record that matches a hand-made user by email touches
 // nothing. A unique value another user holds fails the record, naming
-// the field.
+// the field. With the policy's owned fields ("ownedFields",
+// "editableWhileSynced") a sync leaves the other fields of an existing
+// user as people edited them; users it creates get every field.
+//
+// Passwords from a source are never stored or logged as sent: the users
+// resource's Transform
+// turns them into the stored form before the engine keeps anything
+// (plain text → argon2id, "sha256-hex" kept for CheckPassword to verify
+// and upgrade, or a host's Options.PasswordTransformers); a record without
+// one gets a random password that PasswordMustReset reports. An unchanged
+// password is not written again, so a user's own change survives until
+// the source changes it.
 //
 // The departments resource keeps the tree (title, sort, custom fields of
 // Options.DepartmentModel; parents resolved through the source's sync
@@ -93,6 +107,13 @@
 // made: one a person added by hand is never removed or changed. A user's
 // department that the source never synced fails the record instead of
 // being dropped.
+//
+// The roles resource (RolesSyncResource) adds and removes the rolesUsers
+// rows of its own records: a role a person granted by hand stays. A role
+// name the roles table lacks fails the record, naming it, unless the
+// policy's "roles.create" creates it; "root" is never granted by a sync.
+// The users resource's ClearUnsynced deletes, for a source's "firstSync":
+// "clear", the users no source synced (never root) with their memberships.
 //
 // # Hidden fields and passwords
 //

@@ -14,12 +14,7 @@ import (
 
 // memberRecord is a user record whose memberships are planned.
 type memberRecord struct {
-	rec    *datasync.BatchRecord
-	userPK int64 // 0 for a user a dry run only plans to create
-	known  bool  // the user existed before the run
-	// created is a user the run created in this chunk: it has no
-	// memberships and no main department yet.
-	created bool
+	syncedUser
 	entries []datasync.UserDepartment
 }
 
@@ -56,10 +51,7 @@ type memberRun struct {
 	// depts are the department uids looked up so far. A user run creates
 	// and deletes no department, so one lookup per uid serves the run.
 	depts map[string]int64
-	// planned is the chunk planned last (outside a dry run), whose apply
-	// takes work.
-	planned *datasync.Batch
-	work    *memberWork
+	planCarry[*memberWork]
 	// mainAtInsert: the users resource sets created users' main
 	// department (RegisterSyncResources).
 	mainAtInsert bool
@@ -102,7 +94,7 @@ func (r *DepartmentsSyncResource) planMemberships(ctx context.Context, db bun.ID
 	for _, m := range recs {
 		n := len(plan.Memberships)
 		if err := planUserMemberships(plan, work, m, st, b.SourceName); err != nil {
-			plan.Failures = append(plan.Failures, datasync.FailedRecord{Record: m.rec.MetaData, Message: fmt.Sprintf("uid %q: %v", m.rec.SourceUk, err)})
+			plan.Failures = append(plan.Failures, recordFailure(m.rec, err))
 			continue
 		}
 		for i := n; i < len(plan.Memberships); i++ {
@@ -117,36 +109,15 @@ func (r *DepartmentsSyncResource) planMemberships(ctx context.Context, db bun.ID
 	return plan, work, nil
 }
 
-// selectMemberRecords picks the records whose memberships may change.
-// Those of deleted users are the users resource's (it removes a deleted
-// user's memberships), those without a user have none (NocoBase), and an
-// unchanged record of a user that existed before the run is skipped.
+// selectMemberRecords picks the records whose memberships may change
+// (see selectUserRecords). Every record carries them: one without
+// "departments" has none (NocoBase).
 func selectMemberRecords(plan *datasync.ResourcePlan, b *datasync.Batch) []memberRecord {
-	created, told := createdInChunk(b)
-	recs := make([]memberRecord, 0, len(b.Records))
-	for i := range b.Records {
-		rec := &b.Records[i]
-		link, ok := usersLink(rec)
-		if rec.MetaData.IsDeleted() || !ok || (rec.Unchanged && !link.New) {
-			plan.Unchanged++
-			continue
-		}
-		entries, err := rec.MetaData.Departments()
-		if err != nil {
-			plan.Failures = append(plan.Failures, datasync.FailedRecord{Record: rec.MetaData, Message: fmt.Sprintf("uid %q: %v", rec.SourceUk, err)})
-			continue
-		}
-		pk, _ := parsePK(link.ResourcePk)
-		m := memberRecord{rec: rec, userPK: pk, known: !link.New, entries: entries}
-		if link.New && link.ResourcePk != "" && told {
-			// Linked during the run, to a user that existed (adopted)
-			// unless the users resource created it.
-			m.created = created[rec.SourceUk] == link.ResourcePk
-			m.known = !m.created
-		}
-		recs = append(recs, m)
-	}
-	return recs
+	every := func(datasync.Record) bool { return true }
+	return selectUserRecords(plan, b, every, func(u syncedUser) (memberRecord, error) {
+		entries, err := u.rec.MetaData.Departments()
+		return memberRecord{syncedUser: u, entries: entries}, err
+	})
 }
 
 // createdInChunk returns the users the users resource created in the
@@ -493,17 +464,10 @@ type memberApply struct {
 }
 
 func (r *DepartmentsSyncResource) applyMemberships(ctx context.Context, tx bun.IDB, b *datasync.Batch, plan *datasync.ResourcePlan) ([]datasync.LinkChange, error) {
-	run := runOf(b)
-	work := run.work
-	if run.planned != b {
-		// The plan came another way than from PlanBatch on this resource
-		// just before: work it out again from the same transaction.
-		var err error
-		if _, work, err = r.planMemberships(ctx, tx, b); err != nil {
-			return nil, err
-		}
+	work, err := runOf(b).take(ctx, tx, b, r.planMemberships)
+	if err != nil {
+		return nil, err
 	}
-	run.planned, run.work = nil, nil
 	s := r.schema(tx)
 	a, err := collectMemberApply(b, plan)
 	if err != nil {
@@ -513,7 +477,7 @@ func (r *DepartmentsSyncResource) applyMemberships(ctx context.Context, tx bun.I
 		return nil, err
 	}
 	a.changes = append(a.changes, work.drop...)
-	gone, err := deletedUserLinks(ctx, tx, s, b)
+	gone, err := goneUserLinks(ctx, tx, s.users, b, departmentsResource)
 	if err != nil {
 		return nil, err
 	}
@@ -618,39 +582,4 @@ func insertMemberships(ctx context.Context, tx bun.IDB, adds []*DepartmentUser) 
 		return fmt.Errorf("users: sync departments: adding %d memberships: %w", len(adds), err)
 	}
 	return nil
-}
-
-// deletedUserLinks drops the "departments" links of deleted records whose
-// user is gone (the users resource removed it with its memberships). A
-// root user the users resource kept keeps its memberships and links.
-func deletedUserLinks(ctx context.Context, tx bun.IDB, s *deptSchema, b *datasync.Batch) ([]datasync.LinkChange, error) {
-	var check []int64
-	for i := range b.Records {
-		rec := &b.Records[i]
-		if l, ok := usersLink(rec); ok && rec.MetaData.IsDeleted() && len(rec.LinksTo(departmentsResource)) > 0 {
-			if pk, ok := parsePK(l.ResourcePk); ok {
-				check = append(check, pk)
-			}
-		}
-	}
-	_, exists, err := loadMainDepartments(ctx, tx, s, check)
-	if err != nil {
-		return nil, err
-	}
-	var out []datasync.LinkChange
-	for i := range b.Records {
-		rec := &b.Records[i]
-		if !rec.MetaData.IsDeleted() {
-			continue
-		}
-		if l, ok := usersLink(rec); ok {
-			if pk, _ := parsePK(l.ResourcePk); exists[pk] {
-				continue
-			}
-		}
-		for _, pk := range rec.LinksTo(departmentsResource) {
-			out = append(out, datasync.LinkChange{UID: rec.SourceUk, ResourcePk: pk, IsDeleted: true})
-		}
-	}
-	return out, nil
 }

@@ -89,17 +89,10 @@ func (r *RolesSyncResource) PlanBatch(ctx context.Context, db bun.IDB, b *datasy
 // ApplyBatch writes plan, a plan PlanBatch made for b: the roles to
 // create, then the memberships to add and remove, each in one statement.
 func (r *RolesSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, b *datasync.Batch, plan *datasync.ResourcePlan) ([]datasync.LinkChange, error) {
-	run := roleRunOf(b)
-	work := run.work
-	if run.planned != b {
-		// The plan came another way than from PlanBatch on this resource
-		// just before: work it out again from the same transaction.
-		var err error
-		if _, work, err = r.planRoles(ctx, tx, b); err != nil {
-			return nil, err
-		}
+	work, err := roleRunOf(b).take(ctx, tx, b, r.planRoles)
+	if err != nil {
+		return nil, err
 	}
-	run.planned, run.work = nil, nil
 	a, err := collectRoleApply(b, plan)
 	if err != nil {
 		return nil, err
@@ -107,7 +100,7 @@ func (r *RolesSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, b *datas
 	if err := a.write(ctx, tx); err != nil {
 		return nil, err
 	}
-	gone, err := r.deletedUserRoleLinks(ctx, tx, b)
+	gone, err := goneUserLinks(ctx, tx, r.usersTable(tx), b, rolesResource)
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +126,7 @@ type roleRun struct {
 	// roles are the names looked up so far: the run writes no role but
 	// those it creates, so one lookup per name serves the run.
 	roles map[string]roleStatus
-	// planned is the chunk planned last (outside a dry run), whose apply
-	// takes work.
-	planned *datasync.Batch
-	work    *roleWork
+	planCarry[*roleWork]
 }
 
 func roleRunOf(b *datasync.Batch) *roleRun {
@@ -153,13 +143,8 @@ type roleWork struct {
 
 // roleRecord is a user record whose roles are planned.
 type roleRecord struct {
-	rec    *datasync.BatchRecord
-	userPK int64 // 0 for a user a dry run only plans to create
-	known  bool  // the user existed before the run
-	// created is a user the users resource created in this chunk: it
-	// holds no roles yet.
-	created bool
-	names   []string
+	syncedUser
+	names []string
 }
 
 // planRoles plans a chunk; the second result is the links to drop.
@@ -187,7 +172,7 @@ func (r *RolesSyncResource) planRoles(ctx context.Context, db bun.IDB, b *datasy
 			continue
 		}
 		if err := run.admit(plan, m, create); err != nil {
-			plan.Failures = append(plan.Failures, datasync.FailedRecord{Record: m.rec.MetaData, Message: fmt.Sprintf("uid %q: %v", m.rec.SourceUk, err)})
+			plan.Failures = append(plan.Failures, recordFailure(m.rec, err))
 			continue
 		}
 		planUserRoles(plan, work, m, held.roles[m.userPK])
@@ -199,38 +184,20 @@ func (r *RolesSyncResource) usersTable(db bun.IDB) schema.Safe {
 	return db.Dialect().Tables().Get(typeOf(r.userModel)).SQLName
 }
 
-// selectRoleRecords picks the records whose roles may change. Those of
-// deleted users are the users resource's (it deletes a user with its
-// roles), those without a user or without "roles" have none to change,
-// and an unchanged record of a user that existed before the run is
-// skipped.
+// selectRoleRecords picks the records whose roles may change (see
+// selectUserRecords): those without "roles" have none to change.
 func selectRoleRecords(plan *datasync.ResourcePlan, b *datasync.Batch) []roleRecord {
-	created, told := createdInChunk(b)
-	recs := make([]roleRecord, 0, len(b.Records))
-	for i := range b.Records {
-		rec := &b.Records[i]
-		link, ok := usersLink(rec)
-		_, carries := rec.MetaData["roles"]
-		if rec.MetaData.IsDeleted() || !ok || !carries || (rec.Unchanged && !link.New) {
-			plan.Unchanged++
-			continue
-		}
-		names, err := recordRoles(rec.MetaData)
-		if err != nil {
-			plan.Failures = append(plan.Failures, datasync.FailedRecord{Record: rec.MetaData, Message: fmt.Sprintf("uid %q: %v", rec.SourceUk, err)})
-			continue
-		}
-		pk, _ := parsePK(link.ResourcePk)
-		m := roleRecord{rec: rec, userPK: pk, known: !link.New, names: names}
-		if link.New && link.ResourcePk != "" && told {
-			// Linked during the run, to a user that existed (adopted)
-			// unless the users resource created it.
-			m.created = created[rec.SourceUk] == link.ResourcePk
-			m.known = !m.created
-		}
-		recs = append(recs, m)
-	}
-	return recs
+	return selectUserRecords(plan, b, carriesRoles, func(u syncedUser) (roleRecord, error) {
+		names, err := recordRoles(u.rec.MetaData)
+		return roleRecord{syncedUser: u, names: names}, err
+	})
+}
+
+// carriesRoles reports whether a record has "roles": one without leaves
+// its user's roles alone.
+func carriesRoles(rec datasync.Record) bool {
+	_, ok := rec["roles"]
+	return ok
 }
 
 // recordRoles reads a record's "roles": a list of role names (or null,
@@ -518,51 +485,4 @@ func (a *roleApply) write(ctx context.Context, tx bun.IDB) error {
 		}
 	}
 	return nil
-}
-
-// deletedUserRoleLinks drops the "roles" links of deleted records whose
-// user is gone (the users resource deleted it with its roles). A root
-// user the users resource kept keeps its roles and links.
-func (r *RolesSyncResource) deletedUserRoleLinks(ctx context.Context, tx bun.IDB, b *datasync.Batch) ([]datasync.LinkChange, error) {
-	var check []int64
-	var recs []*datasync.BatchRecord
-	for i := range b.Records {
-		rec := &b.Records[i]
-		if !rec.MetaData.IsDeleted() || len(rec.LinksTo(rolesResource)) == 0 {
-			continue
-		}
-		recs = append(recs, rec)
-		if l, ok := usersLink(rec); ok {
-			if pk, ok := parsePK(l.ResourcePk); ok {
-				check = append(check, pk)
-			}
-		}
-	}
-	if len(recs) == 0 {
-		return nil, nil
-	}
-	exists := map[int64]bool{}
-	if len(check) > 0 {
-		var ids []int64
-		err := tx.NewSelect().TableExpr("?", r.usersTable(tx)).Column("id").
-			Where("? IN (?)", bun.Ident("id"), bun.List(check)).Scan(ctx, &ids)
-		if err != nil {
-			return nil, fmt.Errorf("users: sync roles: reading deleted users: %w", err)
-		}
-		for _, id := range ids {
-			exists[id] = true
-		}
-	}
-	var out []datasync.LinkChange
-	for _, rec := range recs {
-		if l, ok := usersLink(rec); ok {
-			if pk, _ := parsePK(l.ResourcePk); exists[pk] {
-				continue
-			}
-		}
-		for _, pk := range rec.LinksTo(rolesResource) {
-			out = append(out, datasync.LinkChange{UID: rec.SourceUk, ResourcePk: pk, IsDeleted: true})
-		}
-	}
-	return out, nil
 }

@@ -62,12 +62,17 @@ func (h sources) list(r *http.Request, ac *resourcer.ActionContext) (any, error)
 	return &resourcer.Response{Data: kept[from:to], Meta: resourcer.PageMeta(count, pageNo, pageSize)}, nil
 }
 
-func (h sources) get(r *http.Request, ac *resourcer.ActionContext) (any, error) {
+// source reads the source the request's filterByTk names.
+func (h sources) source(r *http.Request, ac *resourcer.ActionContext) (*datasync.SyncSource, error) {
 	id, err := idParam(ac.Params, "filterByTk")
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.api.m.Source(r.Context(), id)
+	return h.api.m.Source(r.Context(), id)
+}
+
+func (h sources) get(r *http.Request, ac *resourcer.ActionContext) (any, error) {
+	s, err := h.source(r, ac)
 	if err != nil {
 		return nil, err
 	}
@@ -98,11 +103,7 @@ func (h sources) create(r *http.Request, ac *resourcer.ActionContext) (any, erro
 // update changes the fields the values give (NocoBase's update is
 // partial); options are replaced whole, with Redacted secrets kept.
 func (h sources) update(r *http.Request, ac *resourcer.ActionContext) (any, error) {
-	id, err := idParam(ac.Params, "filterByTk")
-	if err != nil {
-		return nil, err
-	}
-	old, err := h.api.m.Source(r.Context(), id)
+	old, err := h.source(r, ac)
 	if err != nil {
 		return nil, err
 	}
@@ -145,11 +146,7 @@ type nextRunView struct {
 // unscheduled source answers scheduled false and nextRun null, since
 // "it does not run by itself" is an answer, not an error.
 func (h sources) nextRun(r *http.Request, ac *resourcer.ActionContext) (any, error) {
-	id, err := idParam(ac.Params, "filterByTk")
-	if err != nil {
-		return nil, err
-	}
-	s, err := h.api.m.Source(r.Context(), id)
+	s, err := h.source(r, ac)
 	if err != nil {
 		return nil, err
 	}
