@@ -139,3 +139,23 @@ func TestReplaceRolesIsOneChange(t *testing.T) {
 		t.Fatalf("after the last replacement: a %d, b %d", version("a"), version("b"))
 	}
 }
+
+// TestRoleOptionsResources: a resource configured without grants is
+// closed to the strategy, as after RevokeAction.
+func TestRoleOptionsResources(t *testing.T) {
+	a := strictACL(t)
+	if _, err := a.Define(RoleOptions{Name: "m", Strategy: "member", Resources: []string{"salaries"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := a.Can(CanArgs{Role: "m", Resource: "salaries", Action: "list"}); ok {
+		t.Error("the strategy still applies to a configured resource")
+	}
+	if _, ok := a.Can(CanArgs{Role: "m", Resource: "posts", Action: "list"}); !ok {
+		t.Error("the strategy no longer applies elsewhere")
+	}
+	for _, bad := range []string{"", "salaries:list"} {
+		if _, err := a.Define(RoleOptions{Name: "b", Resources: []string{bad}}); !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("resource %q: %v", bad, err)
+		}
+	}
+}

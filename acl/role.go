@@ -16,13 +16,17 @@ import (
 // StrategyOptions, when set, is an inline strategy and wins over the name.
 // Actions are explicit grants keyed by "resource:action". Snippets are
 // snippet rules: "pm.*" switches on every snippet whose name matches,
-// "!pm.users" switches one off.
+// "!pm.users" switches one off. Resources are resources the role
+// configures without granting anything on them: as after RevokeAction,
+// the strategy no longer applies there, so the role may do nothing on
+// them (a store loading a resource configured with no actions).
 type RoleOptions struct {
 	Name            string
 	Strategy        string
 	StrategyOptions *StrategyOptions
 	Actions         map[string]Params
 	Snippets        []string
+	Resources       []string
 }
 
 // Role is a role's configuration. Changes through its methods take effect
@@ -84,6 +88,12 @@ func (a *ACL) buildRoleLocked(opts RoleOptions) (*Role, error) {
 	}
 	if err := r.setSnippetsLocked(opts.Snippets); err != nil {
 		return nil, err
+	}
+	for _, res := range opts.Resources {
+		if res == "" || strings.Contains(res, ":") {
+			return nil, fmt.Errorf("%w: role %s: resource %q: want a resource name", ErrInvalidOptions, opts.Name, res)
+		}
+		r.resources[internName(res)] = struct{}{}
 	}
 	return r, nil
 }

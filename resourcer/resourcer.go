@@ -46,6 +46,10 @@ type Resourcer struct {
 	opts Options
 	snap atomic.Pointer[registry]
 
+	// outside warns, once, that a permission layer asked for a request's
+	// action outside ServeHTTP (see RequestAction).
+	outside sync.Once
+
 	mu        sync.Mutex
 	resources map[string]*Resource
 	handlers  map[string]http.Handler // registered action handlers: "list" or "posts:list"

@@ -197,3 +197,32 @@ func TestBodyLimitIsExact(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestActionOutsideServeHTTP: a permission layer wrapped around
+// the Resourcer, instead of added with Use, is told of no action it could
+// check and narrow; a request the Resourcer routes is then the action ""
+// of the resource "" (which no role may run), so nothing passes
+// unchecked, and the mistake is logged once.
+func TestRequestActionOutsideServeHTTP(t *testing.T) {
+	var logs strings.Builder
+	rs := New(Options{Prefix: "/api", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	mustDefine(t, rs, ResourceOptions{Name: "posts"})
+	for _, c := range []struct {
+		path string
+		ok   bool
+	}{
+		{"/api/posts:list", true},
+		{"/api/posts/1", true},
+		{"/api/nosuch:list", true},
+		{"/other", false},
+		{"/", false},
+	} {
+		res, act, params, ok := rs.RequestAction(httptest.NewRequest("GET", c.path, nil))
+		if ok != c.ok || res != "" || act != "" || params != nil {
+			t.Errorf("%s: RequestAction = %q %q %v %v, want ok %v and nothing else", c.path, res, act, params, ok, c.ok)
+		}
+	}
+	if n := strings.Count(logs.String(), "outside the Resourcer"); n != 1 {
+		t.Errorf("logged %d times, want once:\n%s", n, logs.String())
+	}
+}

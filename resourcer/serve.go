@@ -269,9 +269,23 @@ func (rs *Resourcer) readBody(r *http.Request) (any, error) {
 // serving. With SetRequestParams it lets a permission layer such as
 // acl.Middleware, added with Use, read and narrow the action without
 // either package importing the other.
+//
+// A request the Resourcer would route, asked about outside its ServeHTTP
+// (the ACL middleware wrapped around the Resourcer instead of added with
+// Use), has no action yet and no params the check could narrow: it is
+// reported as the action "" of the resource "", which no role but root
+// may run, so the mistake shows as 403s and one logged error rather than
+// as requests that pass unchecked.
 func (rs *Resourcer) RequestAction(r *http.Request) (resource, action string, params map[string]any, ok bool) {
 	ac, ok := ActionFrom(r.Context())
 	if !ok {
+		opts := ParseOptions{Prefix: rs.opts.Prefix, Accessors: rs.opts.Accessors}
+		if _, routed := ParseRequest(r.Method, r.URL.EscapedPath(), opts); routed {
+			rs.outside.Do(func() {
+				rs.opts.Logger.Error("resourcer: a permission layer asked for a request's action outside the Resourcer: add the ACL middleware with Resourcer.Use, not around the Resourcer; its requests are denied", "path", r.URL.Path)
+			})
+			return "", "", nil, true
+		}
 		return "", "", nil, false
 	}
 	return ac.ResourceName, ac.ActionName, ac.Params, true

@@ -25,8 +25,11 @@ type Role struct {
 	Title       string         `bun:"title,unique,nullzero" json:"title"`
 	Description string         `bun:"description,nullzero" json:"description"`
 	Strategy    map[string]any `bun:"strategy,type:json" json:"strategy"`
-	// Snippets are granted snippet patterns; an inserted role without
-	// any gets NocoBase's default (DefaultRoleSnippets).
+	// Snippets are the role's snippet rules; an inserted role without any
+	// gets none (stored as [], not NULL). NocoBase gives a new role
+	// "!ui.*", "!pm" and "!pm.*", rules that only take away snippets a role
+	// was given: a role here is given none, and the acl refuses rules
+	// that select no registered snippet, so a store could not load them.
 	Snippets       []string `bun:"snippets,type:json" json:"snippets"`
 	AllowConfigure bool     `bun:"allowConfigure,notnull,default:false" json:"allowConfigure"`
 	AllowNewMenu   bool     `bun:"allowNewMenu,notnull,default:false" json:"allowNewMenu"`
@@ -40,15 +43,11 @@ type Role struct {
 	Audit
 }
 
-// DefaultRoleSnippets are the snippets of a role inserted without any,
-// NocoBase's default: no UI configuration and no plugin settings.
-func DefaultRoleSnippets() []string { return []string{"!ui.*", "!pm", "!pm.*"} }
-
-// BeforeAppendModel gives an inserted role without snippets the default
-// ones and fills the timestamps.
+// BeforeAppendModel stores an inserted role's missing snippets as [] and
+// fills the timestamps and audit columns.
 func (r *Role) BeforeAppendModel(ctx context.Context, query bun.Query) error {
 	if _, ok := query.(*bun.InsertQuery); ok && r.Snippets == nil {
-		r.Snippets = DefaultRoleSnippets()
+		r.Snippets = []string{}
 	}
 	return FillServerColumns(ctx, query, r)
 }

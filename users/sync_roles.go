@@ -40,8 +40,8 @@ const reasonRoleCreated = "a role the source names and the policy creates (roles
 // listing it fails, naming it. A name with no row in the roles table
 // ([Role]) fails its record ("uid %q: role %q does not exist"), unless
 // the source's policy says roles.create ([datasync.Policy.CreateRoles]):
-// then the run creates the role, titled with its name, with
-// [DefaultRoleSnippets] (no more rights than a role made by hand).
+// then the run creates the role, titled with its name, with no strategy,
+// grants or snippets: no more rights than a role made by hand.
 //
 // The plan lists the memberships added as Creates (the user's record
 // uid, Values {"roleName": name}, and "userId" for a user that existed

@@ -14,11 +14,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
+	"github.com/gatehouse-dev/gatehouse/acl/aclstore"
 	"github.com/gatehouse-dev/gatehouse/datasync"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 	"github.com/gatehouse-dev/gatehouse/resourcer/crud"
@@ -122,7 +124,10 @@ func run(ctx context.Context, out io.Writer) error {
 	clean := users.Desensitize(root)
 	fmt.Fprintf(out, "   Desensitize for logs: password %q, reset token %q\n", clean.Password, clean.ResetToken)
 
-	return syncDirectory(ctx, db, out)
+	if err := syncDirectory(ctx, db, out); err != nil {
+		return err
+	}
+	return persistRoles(ctx, db, out)
 }
 
 // syncDirectory has an HR system push its departments over NocoBase's push
@@ -185,9 +190,92 @@ func syncDirectory(ctx context.Context, db *bun.DB, out io.Writer) error {
 	return nil
 }
 
-// newACL sets up NocoBase's usual actions, a member strategy, a snippet and
-// two roles.
-func newACL() (*acl.ACL, error) {
+// persistRoles keeps roles in the database with aclstore: one process
+// saves a role; the next, "restarted" with an ACL its code configures the
+// same way, loads the roles from the same database and answers the same.
+func persistRoles(ctx context.Context, db *bun.DB, out io.Writer) error {
+	fmt.Fprintf(out, "\n7. roles in the database: saved by one process, loaded by the next after a restart\n")
+	if err := aclstore.CreateTables(ctx, db); err != nil {
+		return err
+	}
+	questions := []acl.CanArgs{
+		{Role: "reviewer", Resource: "posts", Action: "update"},
+		{Role: "reviewer", Resource: "comments", Action: "list"},
+		{Role: "reviewer", Resource: "posts", Action: "destroy"},
+	}
+	first, err := newCodeACL()
+	if err != nil {
+		return err
+	}
+	store := aclstore.New(db, first, aclstore.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err := store.Load(ctx); err != nil {
+		return err
+	}
+	// Written to the tables and the ACL in one transaction.
+	reviewer := &aclstore.Role{Name: "reviewer", Title: "Reviewer",
+		Strategy: &acl.StrategyOptions{Actions: []string{"view"}}}
+	if err := store.CreateRole(ctx, reviewer); err != nil {
+		return err
+	}
+	if err := store.Grant(ctx, "reviewer", "posts:update", acl.Params{"fields": []string{"status"}, "filter": acl.Params{"status": "draft"}}); err != nil {
+		return err
+	}
+	before := canAnswers(first, questions)
+	fmt.Fprintf(out, "   saved role reviewer; this process answers:\n")
+	printAnswers(out, questions, before)
+
+	// The restart: nothing survives but the database.
+	second, err := newCodeACL()
+	if err != nil {
+		return err
+	}
+	restarted := aclstore.New(db, second, aclstore.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err := restarted.Load(ctx); err != nil {
+		return err
+	}
+	after := canAnswers(second, questions)
+	fmt.Fprintf(out, "   restarted (a new ACL, Load from the same database); it answers:\n")
+	printAnswers(out, questions, after)
+	fmt.Fprintf(out, "   same answers after the restart: %v\n", slices.Equal(before, after))
+
+	// The roles move between environments as JSON; importing what is
+	// there already changes nothing.
+	set, err := restarted.Export(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := restarted.Import(ctx, set, aclstore.ImportOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   export: %d role(s); imported again: %d created, %d updated, %d unchanged\n",
+		len(set.Roles), len(res.Created), len(res.Updated), len(res.Unchanged))
+	return nil
+}
+
+// canAnswers are the ACL's answers to the questions, as JSON or "denied".
+func canAnswers(a *acl.ACL, questions []acl.CanArgs) []string {
+	out := make([]string, len(questions))
+	for i, q := range questions {
+		out[i] = "denied"
+		if res, ok := a.Can(q); ok {
+			raw, _ := json.Marshal(res)
+			out[i] = string(raw)
+		}
+	}
+	return out
+}
+
+func printAnswers(out io.Writer, questions []acl.CanArgs, answers []string) {
+	for i, q := range questions {
+		fmt.Fprintf(out, "   can %s %-7s %-8s -> %s\n", q.Role, q.Action, q.Resource, answers[i])
+	}
+}
+
+// newCodeACL is the part of the ACL a host's code configures, the same in
+// every process: NocoBase's usual actions, a member strategy, a snippet.
+// Roles come on top, from code (newACL) or from the database (aclstore).
+func newCodeACL() (*acl.ACL, error) {
 	a := acl.New()
 	a.SetAvailableAction("view", acl.ActionOptions{Aliases: []string{"get", "list"}})
 	a.SetAvailableAction("update", acl.ActionOptions{})
@@ -196,6 +284,15 @@ func newACL() (*acl.ACL, error) {
 		return nil, err
 	}
 	if err := a.RegisterSnippet(acl.Snippet{Name: "pm.users", Actions: []string{"users:*"}}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newACL is newCodeACL with two roles defined in code.
+func newACL() (*acl.ACL, error) {
+	a, err := newCodeACL()
+	if err != nil {
 		return nil, err
 	}
 	if _, err := a.Define(acl.RoleOptions{Name: "editor", Strategy: "member", Actions: map[string]acl.Params{

@@ -32,6 +32,12 @@ func TestQuickstartRuns(t *testing.T) {
 		"departments creates 0, updates 0, membership changes 3",
 		"applied: 3 memberships",
 		"the same push again: 2 unchanged, nothing to write",
+		`restarted (a new ACL, Load from the same database); it answers:
+   can reviewer update  posts    -> {"role":"reviewer","resource":"posts","action":"update","params":{"filter":{"status":"draft"},"whitelist":["status"]}}
+   can reviewer list    comments -> {"role":"reviewer","resource":"comments","action":"list"}
+   can reviewer destroy posts    -> denied`,
+		"same answers after the restart: true",
+		"export: 1 role(s); imported again: 0 created, 0 updated, 1 unchanged",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walkthrough lacks %q:\n%s", want, out.String())
