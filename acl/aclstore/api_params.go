@@ -3,23 +3,16 @@ package aclstore
 import (
 	"crypto/rand"
 	"fmt"
-	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
 // apiMaxNameLen bounds role, resource, action and scope names.
 const apiMaxNameLen = 128
-
-// apiBadRequest is a 400 whose message is what the client sees: it names
-// the field at fault.
-func apiBadRequest(format string, args ...any) error {
-	return &resourcer.StatusError{Status: http.StatusBadRequest, Message: fmt.Sprintf(format, args...)}
-}
 
 // apiValues returns the request's "values" (the body) as an object. No body
 // is an empty object; a body that is not an object is a 400.
@@ -30,7 +23,7 @@ func apiValues(p resourcer.Params) (map[string]any, error) {
 	case map[string]any:
 		return v, apiCheckText("values", v)
 	default:
-		return nil, apiBadRequest("values must be an object, got %s", apiShow(v))
+		return nil, listapi.BadRequest("values must be an object, got %s", listapi.Show(v))
 	}
 }
 
@@ -46,11 +39,11 @@ func apiValueList(p resourcer.Params) ([]any, error) {
 		return x, nil
 	case map[string]any:
 		if len(x) == 0 {
-			return nil, apiBadRequest("values is required: a list")
+			return nil, listapi.BadRequest("values is required: a list")
 		}
-		return nil, apiBadRequest("values must be a list, got an object")
+		return nil, listapi.BadRequest("values must be a list, got an object")
 	case nil:
-		return nil, apiBadRequest("values is required: a list")
+		return nil, listapi.BadRequest("values is required: a list")
 	}
 	return []any{v}, nil
 }
@@ -61,12 +54,12 @@ func apiCheckText(path string, v any) error {
 	switch x := v.(type) {
 	case string:
 		if strings.ContainsRune(x, 0) {
-			return apiBadRequest("%s may not contain a NUL character", path)
+			return listapi.BadRequest("%s may not contain a NUL character", path)
 		}
 	case map[string]any:
 		for k, e := range x {
 			if strings.ContainsRune(k, 0) {
-				return apiBadRequest("%s has a key with a NUL character", path)
+				return listapi.BadRequest("%s has a key with a NUL character", path)
 			}
 			if err := apiCheckText(path+"."+k, e); err != nil {
 				return err
@@ -89,38 +82,20 @@ func apiCheckText(path string, v any) error {
 func apiCheckName(field, name string) error {
 	switch {
 	case name == "":
-		return apiBadRequest("%s must not be empty", field)
+		return listapi.BadRequest("%s must not be empty", field)
 	case len(name) > apiMaxNameLen:
-		return apiBadRequest("%s must be at most %d bytes, got %d", field, apiMaxNameLen, len(name))
+		return listapi.BadRequest("%s must be at most %d bytes, got %d", field, apiMaxNameLen, len(name))
 	case name == "." || name == "..":
-		return apiBadRequest("%s must not be %q", field, name)
+		return listapi.BadRequest("%s must not be %q", field, name)
 	case !utf8.ValidString(name):
-		return apiBadRequest("%s must be valid UTF-8", field)
+		return listapi.BadRequest("%s must be valid UTF-8", field)
 	}
 	for _, r := range name {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`/\:?#%*"'`, r) {
-			return apiBadRequest("%s %.64q: %q is not allowed in a name", field, name, r)
+			return listapi.BadRequest("%s %.64q: %q is not allowed in a name", field, name, r)
 		}
 	}
 	return nil
-}
-
-// apiString reads a string field of values.
-func apiString(field string, v any) (string, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", apiBadRequest("%s must be a string, got %.64s", field, apiShow(v))
-	}
-	return s, nil
-}
-
-// apiBool reads a boolean field of values.
-func apiBool(field string, v any) (bool, error) {
-	b, ok := v.(bool)
-	if !ok {
-		return false, apiBadRequest("%s must be true or false, got %.64s", field, apiShow(v))
-	}
-	return b, nil
 }
 
 // apiStringList reads a list of strings; null is nil.
@@ -130,13 +105,13 @@ func apiStringList(field string, v any) ([]string, error) {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, apiBadRequest("%s must be a list of strings, got %s", field, apiShow(v))
+		return nil, listapi.BadRequest("%s must be a list of strings, got %s", field, listapi.Show(v))
 	}
 	out := make([]string, len(list))
 	for i, e := range list {
 		s, ok := e.(string)
 		if !ok {
-			return nil, apiBadRequest("%s[%d] must be a string, got %.64s", field, i, apiShow(e))
+			return nil, listapi.BadRequest("%s[%d] must be a string, got %.64s", field, i, listapi.Show(e))
 		}
 		out[i] = s
 	}
@@ -152,13 +127,13 @@ func apiNameParam(p resourcer.Params, field string, keys ...string) (string, err
 			if v, ok := src[k]; ok && v != nil {
 				s, ok := v.(string)
 				if !ok {
-					return "", apiBadRequest("%s must be a string, got %.64s", k, apiShow(v))
+					return "", listapi.BadRequest("%s must be a string, got %.64s", k, listapi.Show(v))
 				}
 				return s, apiCheckName(field, s)
 			}
 		}
 	}
-	return "", apiBadRequest("%s is required (%s)", field, strings.Join(keys, " or "))
+	return "", listapi.BadRequest("%s is required (%s)", field, strings.Join(keys, " or "))
 }
 
 // apiRole returns the role an association path names: the admin of
@@ -166,7 +141,7 @@ func apiNameParam(p resourcer.Params, field string, keys ...string) (string, err
 func apiRole(ac *resourcer.ActionContext) (string, error) {
 	role := ac.SourceID
 	if role == "" {
-		return "", apiBadRequest("the role is required: address %s as /%s/<role>/%s", ac.ResourceName, ResourceRoles, ac.ResourceName[strings.IndexByte(ac.ResourceName, '.')+1:])
+		return "", listapi.BadRequest("the role is required: address %s as /%s/<role>/%s", ac.ResourceName, ResourceRoles, ac.ResourceName[strings.IndexByte(ac.ResourceName, '.')+1:])
 	}
 	return role, apiCheckName("role", role)
 }
@@ -175,39 +150,4 @@ func apiRole(ac *resourcer.ActionContext) (string, error) {
 // random lowercase letters and digits.
 func apiUID(prefix string) string {
 	return prefix + strings.ToLower(rand.Text()[:11])
-}
-
-// apiShow renders a client's value for an error message: its JSON type when
-// it is not a scalar, so that no large value is echoed.
-func apiShow(v any) string {
-	switch v.(type) {
-	case map[string]any, []any:
-		return jsonval.TypeName(v)
-	}
-	return fmt.Sprintf("%v", v)
-}
-
-// apiPage answers a list with NocoBase's page and pageSize (1 and 20 by
-// default) and its meta, or the whole list when paginate is false.
-func apiPage[T any](p resourcer.Params, list []T, limit int) (any, error) {
-	if p["paginate"] == false || p["paginate"] == "false" {
-		return list, nil
-	}
-	pageNo, err := resourcer.PositiveParam(p, "page", 1)
-	if err != nil {
-		return nil, err
-	}
-	size, err := resourcer.PositiveParam(p, "pageSize", 20)
-	if err != nil {
-		return nil, err
-	}
-	if size > int64(limit) {
-		return nil, apiBadRequest("pageSize must be at most %d, got %d", limit, size)
-	}
-	if pageNo > 1<<31 {
-		return nil, apiBadRequest("page must be below 2^31")
-	}
-	from := min(int64(len(list)), (pageNo-1)*size)
-	to := min(int64(len(list)), from+size)
-	return &resourcer.Response{Data: list[from:to], Meta: resourcer.PageMeta(int64(len(list)), int(pageNo), int(size))}, nil
 }

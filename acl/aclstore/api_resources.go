@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
@@ -62,7 +63,7 @@ func (a *api) listResources(r *http.Request, ac *resourcer.ActionContext) (any, 
 	for i, rc := range rcs {
 		out[i] = apiNewResourceView(role, rc)
 	}
-	return apiPage(ac.Params, out, a.opts.MaxPageSize)
+	return listapi.PageList(ac.Params, out, a.opts.MaxPageSize)
 }
 
 func (a *api) getResource(r *http.Request, ac *resourcer.ActionContext) (any, error) {
@@ -135,7 +136,7 @@ func (a *api) updateResource(r *http.Request, ac *resourcer.ActionContext) (any,
 		return nil, err
 	}
 	if rc.Name != name {
-		return nil, apiBadRequest("values.name: resource %q cannot be renamed to %.64q", name, rc.Name)
+		return nil, listapi.BadRequest("values.name: resource %q cannot be renamed to %.64q", name, rc.Name)
 	}
 	return a.saveResource(r, role, rc)
 }
@@ -187,16 +188,16 @@ func apiApplyResourceValues(rc *ResourceConfig, role string, vals map[string]any
 		case slices.Contains(apiReadOnlyFields, k):
 		case k == "roleName":
 			if v != role {
-				err = apiBadRequest("values.roleName: %.64s is not the role of the path, %q", apiShow(v), role)
+				err = listapi.BadRequest("values.roleName: %.64s is not the role of the path, %q", listapi.Show(v), role)
 			}
 		case k == "name":
-			rc.Name, err = apiString("values.name", v)
+			rc.Name, err = listapi.StringValue("values.name", v)
 		case k == "usingActionsConfig":
-			rc.UsingActionsConfig, err = apiBool("values.usingActionsConfig", v)
+			rc.UsingActionsConfig, err = listapi.BoolValue("values.usingActionsConfig", v)
 		case k == "actions":
 			rc.Actions, err = apiActions(v)
 		default:
-			err = apiBadRequest("values: unknown field %.64q of a resource: want %s", k, strings.Join(apiResourceFields, ", "))
+			err = listapi.BadRequest("values: unknown field %.64q of a resource: want %s", k, strings.Join(apiResourceFields, ", "))
 		}
 		if err != nil {
 			return err
@@ -213,20 +214,20 @@ func apiActions(v any) ([]ActionConfig, error) {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, apiBadRequest("values.actions must be a list, got %s", apiShow(v))
+		return nil, listapi.BadRequest("values.actions must be a list, got %s", listapi.Show(v))
 	}
 	out := make([]ActionConfig, len(list))
 	for i, e := range list {
 		field := fmt.Sprintf("values.actions[%d]", i)
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, apiBadRequest("%s must be an object such as {\"name\": \"view\"}, got %.64s", field, apiShow(e))
+			return nil, listapi.BadRequest("%s must be an object such as {\"name\": \"view\"}, got %.64s", field, listapi.Show(e))
 		}
 		if err := apiApplyActionValues(&out[i], field, m); err != nil {
 			return nil, err
 		}
 		if slices.ContainsFunc(out[:i], func(x ActionConfig) bool { return x.Name == out[i].Name }) {
-			return nil, apiBadRequest("%s: action %q is given twice", field, out[i].Name)
+			return nil, listapi.BadRequest("%s: action %q is given twice", field, out[i].Name)
 		}
 	}
 	return out, nil
@@ -240,7 +241,7 @@ func apiApplyActionValues(act *ActionConfig, field string, m map[string]any) err
 		switch k {
 		case "id", "rolesResourceId", "createdAt", "updatedAt", "createdById", "updatedById":
 		case "name":
-			if act.Name, err = apiString(field+".name", v); err == nil {
+			if act.Name, err = listapi.StringValue(field+".name", v); err == nil {
 				err = apiCheckName(field+".name", act.Name)
 			}
 		case "fields":
@@ -252,17 +253,17 @@ func apiApplyActionValues(act *ActionConfig, field string, m map[string]any) err
 		case "params":
 			act.Params, err = apiParams(field+".params", v)
 		default:
-			err = apiBadRequest("%s: unknown field %.64q of an action: want %s", field, k, strings.Join(apiActionFields, ", "))
+			err = listapi.BadRequest("%s: unknown field %.64q of an action: want %s", field, k, strings.Join(apiActionFields, ", "))
 		}
 		if err != nil {
 			return err
 		}
 	}
 	if act.Name == "" {
-		return apiBadRequest("%s.name is required", field)
+		return listapi.BadRequest("%s.name is required", field)
 	}
 	if scopeID != nil && scopeObjectID != nil && *scopeID != *scopeObjectID {
-		return apiBadRequest("%s: scopeId %d and scope.id %d disagree", field, *scopeID, *scopeObjectID)
+		return listapi.BadRequest("%s: scopeId %d and scope.id %d disagree", field, *scopeID, *scopeObjectID)
 	}
 	act.ScopeID = scopeID
 	if act.ScopeID == nil {
@@ -278,7 +279,7 @@ func apiOptionalID(field string, v any) (*int64, error) {
 	}
 	n, ok := resourcer.WholeNumber(v)
 	if !ok || n < 1 {
-		return nil, apiBadRequest("%s must be a positive whole number, got %.64s", field, apiShow(v))
+		return nil, listapi.BadRequest("%s must be a positive whole number, got %.64s", field, listapi.Show(v))
 	}
 	return &n, nil
 }
@@ -291,7 +292,7 @@ func apiScopeID(field string, v any) (*int64, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, apiBadRequest("%s must be an object with an id, got %.64s", field, apiShow(v))
+		return nil, listapi.BadRequest("%s must be an object with an id, got %.64s", field, listapi.Show(v))
 	}
 	return apiOptionalID(field+".id", m["id"])
 }
@@ -304,7 +305,7 @@ func apiParams(field string, v any) (acl.Params, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, apiBadRequest("%s must be an object, got %s", field, apiShow(v))
+		return nil, listapi.BadRequest("%s must be an object, got %s", field, listapi.Show(v))
 	}
 	return acl.Params(m), nil
 }

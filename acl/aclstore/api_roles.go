@@ -5,9 +5,11 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
@@ -26,7 +28,7 @@ var apiRoleFilterFields = []string{"name", "title", "hidden"}
 const apiAnonymousRole = "anonymous"
 
 func (a *api) listRoles(r *http.Request, ac *resourcer.ActionContext) (any, error) {
-	filter, err := apiParseFilter(ac.Params["filter"], apiRoleFilterFields)
+	filter, err := listapi.ParseFilter(ac.Params["filter"], apiRoleFilterFields)
 	if err != nil {
 		return nil, err
 	}
@@ -37,14 +39,19 @@ func (a *api) listRoles(r *http.Request, ac *resourcer.ActionContext) (any, erro
 	}
 	kept := make([]Role, 0, len(rows))
 	for _, row := range rows {
-		if (showAnonymous || row.Name != apiAnonymousRole) && filter.matchRole(&row) {
+		if (showAnonymous || row.Name != apiAnonymousRole) && apiMatchRole(filter, &row) {
 			kept = append(kept, row)
 		}
 	}
 	slices.SortFunc(kept, func(x, y Role) int {
 		return cmp.Or(cmp.Compare(x.Sort, y.Sort), strings.Compare(x.Name, y.Name))
 	})
-	return apiPage(ac.Params, kept, a.opts.MaxPageSize)
+	return listapi.PageList(ac.Params, kept, a.opts.MaxPageSize)
+}
+
+// apiMatchRole reports whether r meets filter on apiRoleFilterFields.
+func apiMatchRole(filter listapi.Filter, r *Role) bool {
+	return filter.Match("name", r.Name) && filter.Match("title", r.Title) && filter.Match("hidden", strconv.FormatBool(r.Hidden))
 }
 
 func (a *api) getRole(r *http.Request, ac *resourcer.ActionContext) (any, error) {
@@ -99,7 +106,7 @@ func (a *api) updateRole(r *http.Request, ac *resourcer.ActionContext) (any, err
 		return nil, err
 	}
 	if role.Name != name {
-		return nil, apiBadRequest("values.name: role %q cannot be renamed to %.64q (the name is its key)", name, role.Name)
+		return nil, listapi.BadRequest("values.name: role %q cannot be renamed to %.64q (the name is its key)", name, role.Name)
 	}
 	columns = slices.DeleteFunc(columns, func(c string) bool { return c == "name" })
 	if len(columns) == 0 {
@@ -117,7 +124,7 @@ func (a *api) destroyRole(r *http.Request, ac *resourcer.ActionContext) (any, er
 		return nil, err
 	}
 	if slices.Contains(a.opts.Undeletable, name) {
-		return nil, apiBadRequest("role %q cannot be deleted", name)
+		return nil, listapi.BadRequest("role %q cannot be deleted", name)
 	}
 	if err := a.s.DeleteRole(r.Context(), name); err != nil {
 		return nil, err
@@ -160,7 +167,7 @@ func apiApplyRoleValue(role *Role, k string, v any) error {
 	var err error
 	switch k {
 	case "name":
-		role.Name, err = apiString("values.name", v)
+		role.Name, err = listapi.StringValue("values.name", v)
 	case "title":
 		role.Title, err = apiOptionalString("values.title", v)
 	case "description":
@@ -170,21 +177,17 @@ func apiApplyRoleValue(role *Role, k string, v any) error {
 	case "snippets":
 		role.Snippets, err = apiStringList("values.snippets", v)
 	case "allowConfigure":
-		role.AllowConfigure, err = apiBool("values.allowConfigure", v)
+		role.AllowConfigure, err = listapi.BoolValue("values.allowConfigure", v)
 	case "allowNewMenu":
-		role.AllowNewMenu, err = apiBool("values.allowNewMenu", v)
+		role.AllowNewMenu, err = listapi.BoolValue("values.allowNewMenu", v)
 	case "default":
-		role.Default, err = apiBool("values.default", v)
+		role.Default, err = listapi.BoolValue("values.default", v)
 	case "hidden":
-		role.Hidden, err = apiBool("values.hidden", v)
+		role.Hidden, err = listapi.BoolValue("values.hidden", v)
 	case "sort":
-		n, ok := resourcer.WholeNumber(v)
-		if !ok {
-			return apiBadRequest("values.sort must be a whole number, got %.64s", apiShow(v))
-		}
-		role.Sort = n
+		role.Sort, err = listapi.WholeNumberValue("values.sort", v)
 	default:
-		return apiBadRequest("values: unknown field %.64q of a role: want %s", k, strings.Join(apiRoleFields, ", "))
+		return listapi.BadRequest("values: unknown field %.64q of a role: want %s", k, strings.Join(apiRoleFields, ", "))
 	}
 	return err
 }
@@ -194,7 +197,7 @@ func apiOptionalString(field string, v any) (string, error) {
 	if v == nil {
 		return "", nil
 	}
-	return apiString(field, v)
+	return listapi.StringValue(field, v)
 }
 
 // apiStrategy reads a role's strategy: null (none) or
@@ -206,7 +209,7 @@ func apiStrategy(v any) (*acl.StrategyOptions, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, apiBadRequest("values.strategy must be an object such as {\"actions\": [\"view\"]}, got %.64s", apiShow(v))
+		return nil, listapi.BadRequest("values.strategy must be an object such as {\"actions\": [\"view\"]}, got %.64s", listapi.Show(v))
 	}
 	out := &acl.StrategyOptions{}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -215,11 +218,11 @@ func apiStrategy(v any) (*acl.StrategyOptions, error) {
 		case "actions":
 			out.Actions, err = apiStringList("values.strategy.actions", m[k])
 		case "allowConfigure":
-			out.AllowConfigure, err = apiBool("values.strategy.allowConfigure", m[k])
+			out.AllowConfigure, err = listapi.BoolValue("values.strategy.allowConfigure", m[k])
 		case "displayName":
 			out.DisplayName, err = apiOptionalString("values.strategy.displayName", m[k])
 		default:
-			err = apiBadRequest("values.strategy: unknown field %.64q: want actions, allowConfigure, displayName", k)
+			err = listapi.BadRequest("values.strategy: unknown field %.64q: want actions, allowConfigure, displayName", k)
 		}
 		if err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
@@ -22,17 +23,13 @@ var (
 // a grant on that resource may use: its own and those of every resource
 // (NocoBase's all and own among them); filter.key one scope.
 func (a *api) listScopes(r *http.Request, ac *resourcer.ActionContext) (any, error) {
-	filter, err := apiParseFilter(ac.Params["filter"], apiScopeFilterFields)
+	filter, err := listapi.ParseFilter(ac.Params["filter"], apiScopeFilterFields)
 	if err != nil {
 		return nil, err
 	}
-	resource := ""
-	names := slices.Compact(filter["resourceName"])
-	switch {
-	case len(names) > 1: // contradicting conditions select nothing
-		return apiPage(ac.Params, []RoleResourceScope{}, a.opts.MaxPageSize)
-	case len(names) == 1:
-		resource = names[0]
+	resource, _, none := filter.One("resourceName")
+	if none { // contradicting conditions select nothing
+		return listapi.PageList(ac.Params, []RoleResourceScope{}, a.opts.MaxPageSize)
 	}
 	rows, err := a.s.Scopes(r.Context(), resource)
 	if err != nil {
@@ -40,12 +37,12 @@ func (a *api) listScopes(r *http.Request, ac *resourcer.ActionContext) (any, err
 	}
 	kept := make([]RoleResourceScope, 0, len(rows))
 	for _, s := range rows {
-		if filter.matchScope(&s) {
+		if filter.Match("key", s.Key) {
 			kept = append(kept, s)
 		}
 	}
 	slices.SortFunc(kept, func(x, y RoleResourceScope) int { return cmp.Compare(x.ID, y.ID) })
-	return apiPage(ac.Params, kept, a.opts.MaxPageSize)
+	return listapi.PageList(ac.Params, kept, a.opts.MaxPageSize)
 }
 
 // createScope adds a named filter grants may share: values {key?, name,
@@ -82,7 +79,7 @@ func apiApplyScopeValue(sc *RoleResourceScope, k string, v any) error {
 	switch {
 	case slices.Contains(apiReadOnlyFields, k):
 	case k == "key":
-		sc.Key, err = apiString("values.key", v)
+		sc.Key, err = listapi.StringValue("values.key", v)
 	case k == "name":
 		sc.Name, err = apiOptionalString("values.name", v)
 	case k == "resourceName":
@@ -93,7 +90,7 @@ func apiApplyScopeValue(sc *RoleResourceScope, k string, v any) error {
 			sc.Scope = p
 		}
 	default:
-		err = apiBadRequest("values: unknown field %.64q of a scope: want %s", k, strings.Join(apiScopeFields, ", "))
+		err = listapi.BadRequest("values: unknown field %.64q of a scope: want %s", k, strings.Join(apiScopeFields, ", "))
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
@@ -58,7 +59,7 @@ func (a *api) changeSnippets(r *http.Request, ac *resourcer.ActionContext, chang
 	for i, v := range list {
 		s, ok := v.(string)
 		if !ok || s == "" || s == "!" {
-			return nil, apiBadRequest("values[%d] must be a snippet rule such as \"pm.*\" or \"!pm.users\", got %.64s", i, apiShow(v))
+			return nil, listapi.BadRequest("values[%d] must be a snippet rule such as \"pm.*\" or \"!pm.users\", got %.64s", i, listapi.Show(v))
 		}
 		given[i] = s
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
@@ -34,7 +35,7 @@ func (a *api) listUsers(r *http.Request, ac *resourcer.ActionContext) (any, erro
 	for i, id := range ids {
 		out[i] = apiUserView{ID: id}
 	}
-	return apiPage(ac.Params, out, a.opts.MaxPageSize)
+	return listapi.PageList(ac.Params, out, a.opts.MaxPageSize)
 }
 
 // addUsers gives the role to users (values: [1, 2] or [{"id": 1}]).
@@ -85,7 +86,7 @@ func apiUserID(field string, v any) (int64, error) {
 	}
 	n, ok := resourcer.WholeNumber(v)
 	if !ok || n < 1 {
-		return 0, apiBadRequest("%s must be a user id (a positive whole number), got %.64s", field, apiShow(v))
+		return 0, listapi.BadRequest("%s must be a user id (a positive whole number), got %.64s", field, listapi.Show(v))
 	}
 	return n, nil
 }

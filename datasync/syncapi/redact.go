@@ -3,6 +3,8 @@ package syncapi
 import (
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 )
 
 // Redacted stands for a secret in the options the API answers with, and
@@ -111,7 +113,7 @@ func restoreValue(secret bool, v, old any, path string) (any, error) {
 	case string:
 		if secret && x == Redacted {
 			if old == nil || old == "" {
-				return nil, badRequest("%s: %q is a placeholder for the stored secret, and none is stored: send the secret", path, Redacted)
+				return nil, listapi.BadRequest("%s: %q is a placeholder for the stored secret, and none is stored: send the secret", path, Redacted)
 			}
 			return old, nil
 		}

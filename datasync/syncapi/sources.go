@@ -5,10 +5,12 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
@@ -35,11 +37,11 @@ func view(s *datasync.SyncSource) *datasync.SyncSource {
 }
 
 func (h sources) list(r *http.Request, ac *resourcer.ActionContext) (any, error) {
-	filter, err := parseFilter(ac.Params["filter"], sourceFilterFields)
+	filter, err := listapi.ParseFilter(ac.Params["filter"], sourceFilterFields)
 	if err != nil {
 		return nil, err
 	}
-	pageNo, pageSize, err := page(ac.Params, 0)
+	pageNo, pageSize, err := listapi.Page(ac.Params, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -49,17 +51,22 @@ func (h sources) list(r *http.Request, ac *resourcer.ActionContext) (any, error)
 	}
 	kept := make([]*datasync.SyncSource, 0, len(rows))
 	for _, s := range rows {
-		if filter.matchSource(s) {
+		if matchSource(filter, s) {
 			kept = append(kept, view(s))
 		}
 	}
-	if ac.Params["paginate"] == false || ac.Params["paginate"] == "false" {
+	if listapi.Unpaged(ac.Params) {
 		return kept, nil
 	}
-	count := int64(len(kept))
-	from := min(len(kept), (pageNo-1)*pageSize)
-	to := min(len(kept), from+pageSize)
-	return &resourcer.Response{Data: kept[from:to], Meta: resourcer.PageMeta(count, pageNo, pageSize)}, nil
+	return listapi.PageOf(kept, pageNo, pageSize), nil
+}
+
+// matchSource reports whether s meets filter on sourceFilterFields.
+func matchSource(filter listapi.Filter, s *datasync.SyncSource) bool {
+	return filter.Match("id", strconv.FormatInt(s.ID, 10)) &&
+		filter.Match("name", s.Name) &&
+		filter.Match("sourceType", s.SourceType) &&
+		filter.Match("enabled", strconv.FormatBool(s.Enabled))
 }
 
 // source reads the source the request's filterByTk names.
@@ -187,42 +194,26 @@ func applyValue(s *datasync.SyncSource, k string, v any) error {
 	var err error
 	switch k {
 	case "name":
-		s.Name, err = stringValue(k, v)
+		s.Name, err = listapi.StringValue("values.name", v)
 	case "sourceType":
-		s.SourceType, err = stringValue(k, v)
+		s.SourceType, err = listapi.StringValue("values.sourceType", v)
 	case "displayName":
-		s.DisplayName, err = stringValue(k, v)
+		s.DisplayName, err = listapi.StringValue("values.displayName", v)
 	case "enabled":
-		b, ok := v.(bool)
-		if !ok {
-			return badRequest("values.enabled must be true or false, got %.64s", show(v))
-		}
-		s.Enabled = b
+		s.Enabled, err = listapi.BoolValue("values.enabled", v)
 	case "options":
 		m, ok := v.(map[string]any)
 		if !ok && v != nil {
-			return badRequest("values.options must be an object, got %s", show(v))
+			return listapi.BadRequest("values.options must be an object, got %s", listapi.Show(v))
 		}
 		if m == nil {
 			m = map[string]any{}
 		}
 		s.Options = m
 	case "sort":
-		n, ok := resourcer.WholeNumber(v)
-		if !ok {
-			return badRequest("values.sort must be a whole number, got %.64s", show(v))
-		}
-		s.Sort = n
+		s.Sort, err = listapi.WholeNumberValue("values.sort", v)
 	default:
-		return badRequest("values: unknown field %.64q: want %s", k, strings.Join(sourceFields, ", "))
+		return listapi.BadRequest("values: unknown field %.64q: want %s", k, strings.Join(sourceFields, ", "))
 	}
 	return err
-}
-
-func stringValue(k string, v any) (string, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", badRequest("values.%s must be a string, got %.64s", k, show(v))
-	}
-	return s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
+	"github.com/gatehouse-dev/gatehouse/internal/listapi"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
@@ -30,7 +31,7 @@ func (h tasks) list(r *http.Request, ac *resourcer.ActionContext) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pageNo, pageSize, err := page(ac.Params, maxPageSize)
+	pageNo, pageSize, err := listapi.Page(ac.Params, maxPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func (h tasks) list(r *http.Request, ac *resourcer.ActionContext) (any, error) {
 // taskQuery reads what a tasks list selects; none is true when its
 // conditions contradict each other.
 func taskQuery(ac *resourcer.ActionContext) (q datasync.TaskQuery, none bool, err error) {
-	f, err := parseFilter(ac.Params["filter"], taskFilterFields)
+	f, err := listapi.ParseFilter(ac.Params["filter"], taskFilterFields)
 	if err != nil {
 		return q, false, err
 	}
@@ -59,20 +60,20 @@ func taskQuery(ac *resourcer.ActionContext) (q datasync.TaskQuery, none bool, er
 		f["sourceId"] = append(f["sourceId"], ac.SourceID)
 	}
 	if v, ok := ac.Params["sourceId"]; ok && v != nil {
-		s, ok := canonical(v)
+		s, ok := listapi.Canonical(v)
 		if !ok {
-			return q, false, badRequest("sourceId must be a positive whole number, got %s", show(v))
+			return q, false, listapi.BadRequest("sourceId must be a positive whole number, got %s", listapi.Show(v))
 		}
 		f["sourceId"] = append(f["sourceId"], s)
 	}
-	if id, ok, contradict := f.one("sourceId"); contradict {
+	if id, ok, contradict := f.One("sourceId"); contradict {
 		return q, true, nil
 	} else if ok {
 		if q.SourceID, err = toID("sourceId", id); err != nil {
 			return q, false, err
 		}
 	}
-	status, _, contradict := f.one("status")
+	status, _, contradict := f.One("status")
 	q.Status = status
 	return q, contradict, nil
 }
@@ -115,7 +116,7 @@ func (h tasks) searchHistory(r *http.Request, ac *resourcer.ActionContext) (any,
 		}
 	}
 	if q.ResourcePk != "" && q.Resource == "" {
-		return nil, badRequest("resourcePk needs resource: a primary key names a row of one resource")
+		return nil, listapi.BadRequest("resourcePk needs resource: a primary key names a row of one resource")
 	}
 	if q.TaskID, err = optionalID(ac.Params, "taskId"); err != nil {
 		return nil, err
@@ -139,7 +140,7 @@ func (h tasks) historyPage(r *http.Request, ac *resourcer.ActionContext, q datas
 		return nil, err
 	}
 	if size > maxHistoryPage {
-		return nil, badRequest("pageSize must be at most %d, got %d", maxHistoryPage, size)
+		return nil, listapi.BadRequest("pageSize must be at most %d, got %d", maxHistoryPage, size)
 	}
 	q.AfterID, q.Limit = after, int(size)
 	changes, err := h.api.m.History(r.Context(), q)
