@@ -172,6 +172,9 @@ type importer struct {
 	// filter content (canonical JSON), sorted.
 	scopes    map[string]*RoleResourceScope
 	byContent map[string][]string
+	// changedScopes are the ids of the scopes whose filter the import
+	// changed: a role whose grants use one reads differently now.
+	changedScopes map[int64]struct{}
 }
 
 func (imp *importer) run(ctx context.Context, scopes []ScopeJSON, want []RoleJSON, opts ImportOptions) error {
@@ -179,8 +182,7 @@ func (imp *importer) run(ctx context.Context, scopes []ScopeJSON, want []RoleJSO
 	if err != nil {
 		return err
 	}
-	changedScopes, err := imp.writeScopes(ctx, have, scopes)
-	if err != nil {
+	if imp.changedScopes, err = imp.writeScopes(ctx, have, scopes); err != nil {
 		return err
 	}
 	inSet := make(map[string]struct{}, len(want))
@@ -215,7 +217,7 @@ func (imp *importer) run(ctx context.Context, scopes []ScopeJSON, want []RoleJSO
 		}
 	}
 	for _, r := range kept {
-		if _, ok := inSet[r.Name]; !ok && usesScope(have, r.Name, changedScopes) {
+		if _, ok := inSet[r.Name]; !ok && usesScope(have, r.Name, imp.changedScopes) {
 			imp.plan.role(r.Name)
 		}
 	}
@@ -320,10 +322,12 @@ func (imp *importer) writeRole(ctx context.Context, have *storedRoles, w *RoleJS
 		return imp.writeResources(ctx, w)
 	}
 	// A role whose rows Load would refuse (a malformed action row) reads
-	// as different, so that the import repairs it.
+	// as different, so that the import repairs it; so does one whose
+	// grants use a scope the import changed (cur was read before): its
+	// grants are written again, each to a scope with its filter.
 	cur, err := have.roleJSON(old)
 	rowSame := err == nil && canonical(roleColumnsOf(&cur)) == canonical(roleColumnsOf(w))
-	grantsSame := err == nil && canonical(grantsOf(&cur)) == canonical(grantsOf(w))
+	grantsSame := err == nil && canonical(grantsOf(&cur)) == canonical(grantsOf(w)) && !usesScope(have, w.Role, imp.changedScopes)
 	if rowSame && grantsSame {
 		imp.res.Unchanged = append(imp.res.Unchanged, w.Role)
 		return nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -246,6 +247,51 @@ func TestUnknownActionsRefused(t *testing.T) {
 		}
 		if err := s.Grant(ctx, "editor", "posts:list", nil); err != nil {
 			t.Errorf("an alias of view: %v", err)
+		}
+	})
+}
+
+// TestImportScopeChangeKeepsTheSetsFilters: an import that changes a
+// scope's filter leaves the set's roles with the filters the set gives
+// them (their grants move to a scope with that filter), in the tables as
+// in the ACL; a role outside the set that uses the scope follows it.
+func TestImportScopeChangeKeepsTheSetsFilters(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s := coreStore(t, db)
+		draft := acl.Params{"status": "draft"}
+		set := func(scope acl.Params, roles ...string) *aclstore.RoleSet {
+			out := &aclstore.RoleSet{Version: aclstore.RoleSetVersion, Scopes: []aclstore.ScopeJSON{{Key: "drafts", Scope: scope}}}
+			for _, r := range roles {
+				out.Roles = append(out.Roles, aclstore.RoleJSON{Role: r, Actions: map[string]acl.Params{"posts:update": {"filter": draft}}})
+			}
+			return out
+		}
+		if _, err := s.Import(ctx, set(draft, "editor", "other"), aclstore.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Import(ctx, set(acl.Params{"status": "review"}, "editor"), aclstore.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.ScopesUpdated, []string{"drafts"}) || !slices.Equal(res.AlsoChanged, []string{"other"}) {
+			t.Errorf("result %+v", res)
+		}
+		fresh := aclstore.New(db, coreACL(t), aclstore.Options{})
+		if err := fresh.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(coreACLJSON(t, s.ACL()), coreACLJSON(t, fresh.ACL())); diff != "" {
+			t.Fatalf("the ACL and the tables disagree after the import (-store +loaded):\n%s", diff)
+		}
+		want := map[string]string{
+			"editor": `{"role":"editor","actions":{"posts:update":{"filter":{"status":"draft"}}},"snippets":[]}`,
+			"other":  `{"role":"other","actions":{"posts:update":{"filter":{"status":"review"}}},"snippets":[]}`,
+		}
+		for name, w := range want {
+			if got := coreRoleJSON(t, fresh.ACL(), name); got != w {
+				t.Errorf("%s = %s, want %s", name, got, w)
+			}
 		}
 	})
 }
