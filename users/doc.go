@@ -6,8 +6,11 @@
 //	}
 //	root, err := users.InstallRoot(ctx, db, os.LookupEnv)
 //	...
-//	// In the middleware that authenticates a request:
-//	ctx = users.WithCurrentUser(ctx, userID)
+//	// Sign-in, and one middleware that sets the request's user and roles:
+//	tokens, err := users.NewTokens(db, users.TokenOptions{Secret: key})
+//	opts := users.AuthOptions{DB: db, Tokens: tokens, ACL: theACL}
+//	rs.RegisterActionHandlers(users.AuthActions(opts))
+//	handler := users.Authenticate(opts)(rs)
 //
 // # Models
 //
@@ -114,6 +117,34 @@
 // policy's "roles.create" creates it; "root" is never granted by a sync.
 // The users resource's ClearUnsynced deletes, for a source's "firstSync":
 // "clear", the users no source synced (never root) with their memberships.
+//
+// # Sign-in and tokens
+//
+// Tokens issues and verifies signed session tokens (JWTs, HS256 by
+// default, EdDSA supported; the algorithm is pinned, so "none" or another
+// algorithm is refused), with NocoBase's expiry, renewal window and
+// session limit, and a blocklist (the tokenBlacklist table, holding a hash
+// of each revoked token's id until it expires; Prune deletes the expired
+// rows).
+//
+// AuthActions are NocoBase's basic authenticator: auth:signIn (by
+// username or email; the same 401 whatever was wrong, and an unknown
+// account still pays for a password check), auth:signOut (revokes the
+// token) and auth:check (the user without hidden fields, with the names of
+// their roles). The ACL must allow them to "public", as NocoBase does
+// (ACLPresets does).
+//
+// Authenticate is the one middleware a host needs: it verifies the bearer
+// token (renewing an expired one inside the window and sending the new one
+// in X-New-Token), refuses a missing or disabled user and a token older
+// than the user's last password change (TokenStale), reads the user's
+// roles (RolesOfUser: acl/aclstore's Store, or RolesFromTable), picks the
+// role X-Role asks for (one of the user's, UnionRole for all of them, the
+// default one when it names none) and sets both WithCurrentUser and, through
+// PrincipalSetter (*acl.ACL), acl's user, role and roles. A request without
+// a token passes with no user, so "public" and "loggedIn" allows work as in
+// NocoBase. A user without roles, or an X-Role that is not the user's, is
+// answered 401, as NocoBase's setCurrentRole answers.
 //
 // # Hidden fields and passwords
 //

@@ -12,8 +12,9 @@ type ACLConfig interface {
 // root user (id 1) cannot be destroyed, the users collection cannot be
 // dropped, a signed-in user may update their own profile and language
 // and change their own password (NocoBase allows that through its auth
-// plugin),
-// and the snippet pm.users grants every users action.
+// plugin), anyone may run the sign-in actions (auth:signIn, signOut,
+// check: each answers 401 itself where a user is needed), and the snippet
+// pm.users grants every users action.
 func ACLPresets(a ACLConfig) error {
 	a.AddFixedParams("users", "destroy", func() map[string]any {
 		return map[string]any{"filter": map[string]any{"id.$ne": 1}}
@@ -22,5 +23,6 @@ func ACLPresets(a ACLConfig) error {
 		return map[string]any{"filter": map[string]any{"name.$ne": "users"}}
 	})
 	a.Allow("users", []string{"updateProfile", "updateLang", "changePassword"}, "loggedIn")
+	a.Allow("auth", []string{"signIn", "signOut", "check"}, "public")
 	return a.RegisterSnippetPatterns("pm.users", []string{"users:*"})
 }

@@ -30,7 +30,8 @@ func RegisterModels(db *bun.DB) {
 
 // CreateTables creates the directory's tables and indexes if they do not
 // exist: users, departments, departmentsUsers, roles (NocoBase's roles
-// collection, see Role) and rolesUsers. It first checks
+// collection, see Role), rolesUsers and tokenBlacklist (signed-out
+// tokens, see Tokens). It first checks
 // (CheckModel) that a host's user and department models still fill the
 // audit columns and times, so that a hook of its own that forgets them
 // fails at start-up rather than leaving rows without an author.
@@ -44,7 +45,7 @@ func CreateTables(ctx context.Context, db *bun.DB, opts Options) error {
 	if deptModel == nil {
 		deptModel = (*Department)(nil)
 	}
-	models := []any{userModel, deptModel, (*DepartmentUser)(nil), (*Role)(nil), (*RoleUser)(nil)}
+	models := []any{userModel, deptModel, (*DepartmentUser)(nil), (*Role)(nil), (*RoleUser)(nil), (*TokenBlock)(nil)}
 	for _, m := range models {
 		if err := CheckModel(db, m); err != nil {
 			return err
