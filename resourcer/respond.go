@@ -47,11 +47,7 @@ func WriteData(w http.ResponseWriter, status int, data any, meta map[string]any)
 	if status == 0 {
 		status = http.StatusOK
 	}
-	body := struct {
-		Data any            `json:"data"`
-		Meta map[string]any `json:"meta,omitempty"`
-	}{data, meta}
-	raw, err := json.Marshal(body)
+	raw, err := dataBody(data, meta)
 	if err != nil {
 		status, raw = http.StatusInternalServerError, errorBody("Internal server error")
 	}
@@ -89,6 +85,21 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(errorBody(msg))
+}
+
+// dataBody is {"data": data, "meta": meta} as json.Marshal writes it, meta
+// left out when empty (omitempty), encoded by appendJSON.
+func dataBody(data any, meta map[string]any) ([]byte, error) {
+	raw, err := appendJSON(append(make([]byte, 0, 4096), `{"data":`...), data, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(meta) > 0 {
+		if raw, err = appendJSON(append(raw, `,"meta":`...), meta, 0); err != nil {
+			return nil, err
+		}
+	}
+	return append(raw, '}'), nil
 }
 
 func errorBody(msg string) []byte {
