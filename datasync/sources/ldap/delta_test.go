@@ -3,7 +3,6 @@ package ldap_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"testing"
 	"time"
 
@@ -15,47 +14,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/datasync/sources/ldap"
 	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
 	"github.com/gatehouse-dev/gatehouse/internal/slapdtest"
+	"github.com/gatehouse-dev/gatehouse/internal/synctest"
 )
-
-// changes is what one PullChanges emitted, and the watermark it returned.
-type changes struct {
-	watermark string
-	depts     []string // department uids
-	users     map[string]datasync.Record
-}
-
-func (c changes) userUIDs() []string {
-	uids := make([]string, 0, len(c.users))
-	for uid := range c.users {
-		uids = append(uids, uid)
-	}
-	slices.Sort(uids)
-	return uids
-}
-
-func pullChanges(t *testing.T, src *ldap.Source, watermark string) changes {
-	t.Helper()
-	got := changes{users: map[string]datasync.Record{}}
-	wm, err := src.PullChanges(context.Background(), watermark, func(d datasync.UserData) error {
-		for _, r := range d.Records {
-			uid, _ := r.UID()
-			if d.DataType == datasync.DataTypeDepartment {
-				got.depts = append(got.depts, uid)
-				continue
-			}
-			if _, dup := got.users[uid]; dup {
-				t.Errorf("user %s emitted twice", uid)
-			}
-			got.users[uid] = r
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("PullChanges(%q): %v", watermark, err)
-	}
-	got.watermark = wm
-	return got
-}
 
 // adminConn binds as the directory's administrator, to change it.
 func adminConn(t *testing.T, srv *slapdtest.Server) *goldap.Conn {
@@ -102,38 +62,38 @@ func TestPullChanges(t *testing.T) {
 	// user-001 changes last before the full read, alone in its second.
 	nextSecond()
 	replace(t, admin, user1DN, "displayName", "Ada")
-	full := pullChanges(t, src, "")
+	full := synctest.PullChanges(t, src, "")
 	// PullChanges("") is a full read: what Pull emits.
 	pulled := pull(t, fixtureOptions(srv.URL))
-	if len(full.users) != fixtureUsers || len(full.depts) != len(pulled.depts) {
-		t.Fatalf("full read: %d users and %d departments, want %d and %d", len(full.users), len(full.depts), fixtureUsers, len(pulled.depts))
+	if len(full.Users) != fixtureUsers || len(full.Depts) != len(pulled.depts) {
+		t.Fatalf("full read: %d users and %d departments, want %d and %d", len(full.Users), len(full.Depts), fixtureUsers, len(pulled.depts))
 	}
-	if diff := cmp.Diff(pulled.users, full.users); diff != "" {
+	if diff := cmp.Diff(pulled.users, full.Users); diff != "" {
 		t.Fatalf("users of PullChanges(\"\") and of Pull (-Pull +PullChanges):\n%s", diff)
 	}
-	if _, err := time.Parse("20060102150405Z", full.watermark); err != nil {
-		t.Fatalf("full read's watermark %q is not a generalized time: %v", full.watermark, err)
+	if _, err := time.Parse("20060102150405Z", full.Watermark); err != nil {
+		t.Fatalf("full read's watermark %q is not a generalized time: %v", full.Watermark, err)
 	}
 
 	nextSecond()
 	replace(t, admin, user2DN, "displayName", "Grace")
-	delta := pullChanges(t, src, full.watermark)
+	delta := synctest.PullChanges(t, src, full.Watermark)
 	// user-001 is read again: it changed in the watermark's second (>=).
-	if diff := cmp.Diff([]string{uuid(1), uuid(2)}, delta.userUIDs()); diff != "" {
+	if diff := cmp.Diff([]string{uuid(1), uuid(2)}, delta.UserUIDs()); diff != "" {
 		t.Fatalf("users of the delta (-want +got):\n%s", diff)
 	}
-	if len(delta.depts) != 0 {
-		t.Fatalf("the delta emitted departments %v, none changed", delta.depts)
+	if len(delta.Depts) != 0 {
+		t.Fatalf("the delta emitted departments %v, none changed", delta.Depts)
 	}
-	if delta.watermark <= full.watermark {
-		t.Fatalf("the delta's watermark %q did not advance past %q", delta.watermark, full.watermark)
+	if delta.Watermark <= full.Watermark {
+		t.Fatalf("the delta's watermark %q did not advance past %q", delta.Watermark, full.Watermark)
 	}
 	// The changed user comes with everything a full read gives them.
-	after := pullChanges(t, src, "")
-	if diff := cmp.Diff(after.users[uuid(2)], delta.users[uuid(2)]); diff != "" {
+	after := synctest.PullChanges(t, src, "")
+	if diff := cmp.Diff(after.Users[uuid(2)], delta.Users[uuid(2)]); diff != "" {
 		t.Fatalf("user-002 from the delta and from a full read (-full +delta):\n%s", diff)
 	}
-	if got := delta.users[uuid(2)]["nickname"]; got != "Grace" {
+	if got := delta.Users[uuid(2)]["nickname"]; got != "Grace" {
 		t.Fatalf("user-002's nickname from the delta: %v, want Grace", got)
 	}
 
@@ -143,14 +103,14 @@ func TestPullChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	replace(t, admin, engineers, "description", "builds things")
-	delta2 := pullChanges(t, src, delta.watermark)
-	if diff := cmp.Diff([]string{uuid(2)}, delta2.userUIDs()); diff != "" {
+	delta2 := synctest.PullChanges(t, src, delta.Watermark)
+	if diff := cmp.Diff([]string{uuid(2)}, delta2.UserUIDs()); diff != "" {
 		t.Fatalf("users of the delta after a deletion (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{uuid(2002)}, delta2.depts); diff != "" {
+	if diff := cmp.Diff([]string{uuid(2002)}, delta2.Depts); diff != "" {
 		t.Fatalf("departments of the delta after a group changed (-want +got):\n%s", diff)
 	}
-	if _, ok := pullChanges(t, src, "").users[uuid(3)]; ok {
+	if _, ok := synctest.PullChanges(t, src, "").Users[uuid(3)]; ok {
 		t.Fatal("user-003 was deleted but a full read still has it")
 	}
 }

@@ -3,7 +3,6 @@ package sqlrows_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"testing"
 	"time"
 
@@ -14,45 +13,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/datasync/sources/sqlrows"
 	"github.com/gatehouse-dev/gatehouse/datasync/sources/tabular"
 	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
+	"github.com/gatehouse-dev/gatehouse/internal/synctest"
 )
-
-// deltaRead is what one PullChanges emitted.
-type deltaRead struct {
-	watermark string
-	depts     []string
-	users     map[string]datasync.Record
-}
-
-func (r deltaRead) uids() []string {
-	var uids []string
-	for uid := range r.users {
-		uids = append(uids, uid)
-	}
-	slices.Sort(uids)
-	return uids
-}
-
-func readChanges(t *testing.T, src *sqlrows.DeltaSource, watermark string) deltaRead {
-	t.Helper()
-	got := deltaRead{users: map[string]datasync.Record{}}
-	wm, err := src.PullChanges(context.Background(), watermark, func(d datasync.UserData) error {
-		for _, r := range d.Records {
-			uid, _ := r.UID()
-			if d.DataType == datasync.DataTypeDepartment {
-				got.depts = append(got.depts, uid)
-			} else {
-				got.users[uid] = r
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("PullChanges(%q): %v", watermark, err)
-	}
-	got.watermark = wm
-	slices.Sort(got.depts)
-	return got
-}
 
 var staffMapping = tabular.Mapping{UID: "employee_no", Username: "login", Nickname: "full_name", DepartmentPath: "dept"}
 
@@ -86,12 +48,12 @@ func TestDeltaSourceByTimestamp(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		full := readChanges(t, src, "")
-		if diff := cmp.Diff([]string{"1001", "1002", "1003"}, full.uids()); diff != "" {
+		full := synctest.PullChanges(t, src, "")
+		if diff := cmp.Diff([]string{"1001", "1002", "1003"}, full.UserUIDs()); diff != "" {
 			t.Fatalf("users of the full read (-want +got):\n%s", diff)
 		}
-		if got := watermarkTime(t, full.watermark); !got.Equal(t0) {
-			t.Fatalf("full read's watermark %q, want %v", full.watermark, t0)
+		if got := watermarkTime(t, full.Watermark); !got.Equal(t0) {
+			t.Fatalf("full read's watermark %q, want %v", full.Watermark, t0)
 		}
 
 		// Ada moves from Research to Labs (one of her two rows changes),
@@ -107,34 +69,34 @@ func TestDeltaSourceByTimestamp(t *testing.T) {
 		if _, err := hr.ExecContext(ctx, `DELETE FROM hr_staff WHERE employee_no = 1003`); err != nil {
 			t.Fatal(err)
 		}
-		delta := readChanges(t, src, full.watermark)
+		delta := synctest.PullChanges(t, src, full.Watermark)
 		checkTimestampDelta(t, delta, t1)
 		// Nothing changed since: an empty delta keeps the watermark.
-		again := readChanges(t, src, delta.watermark)
-		if len(again.users) != 0 || len(again.depts) != 0 || again.watermark != delta.watermark {
-			t.Fatalf("a delta with nothing changed: %+v, want nothing and watermark %q", again, delta.watermark)
+		again := synctest.PullChanges(t, src, delta.Watermark)
+		if len(again.Users) != 0 || len(again.Depts) != 0 || again.Watermark != delta.Watermark {
+			t.Fatalf("a delta with nothing changed: %+v, want nothing and watermark %q", again, delta.Watermark)
 		}
 	})
 }
 
 // checkTimestampDelta checks the delta after Ada moved, Grace was renamed
 // at t1 and Alan left.
-func checkTimestampDelta(t *testing.T, delta deltaRead, t1 time.Time) {
+func checkTimestampDelta(t *testing.T, delta synctest.Changes, t1 time.Time) {
 	t.Helper()
-	if diff := cmp.Diff([]string{"1001", "1002"}, delta.uids()); diff != "" {
+	if diff := cmp.Diff([]string{"1001", "1002"}, delta.UserUIDs()); diff != "" {
 		t.Fatalf("users of the delta (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]any{"Engineering", "Labs"}, delta.users["1001"]["departments"]); diff != "" {
+	if diff := cmp.Diff([]any{"Engineering", "Labs"}, delta.Users["1001"]["departments"]); diff != "" {
 		t.Fatalf("Ada's departments from the delta, all her rows (-want +got):\n%s", diff)
 	}
-	if got := delta.users["1002"]["nickname"]; got != "Grace B. Hopper" {
+	if got := delta.Users["1002"]["nickname"]; got != "Grace B. Hopper" {
 		t.Fatalf("Grace's nickname from the delta: %v", got)
 	}
-	if diff := cmp.Diff([]string{"Engineering", "Labs"}, delta.depts); diff != "" {
+	if diff := cmp.Diff([]string{"Engineering", "Labs"}, delta.Depts); diff != "" {
 		t.Fatalf("departments of the delta (-want +got):\n%s", diff)
 	}
-	if got := watermarkTime(t, delta.watermark); !got.Equal(t1) {
-		t.Fatalf("delta's watermark %q, want %v", delta.watermark, t1)
+	if got := watermarkTime(t, delta.Watermark); !got.Equal(t1) {
+		t.Fatalf("delta's watermark %q, want %v", delta.Watermark, t1)
 	}
 }
 
