@@ -105,7 +105,7 @@ func TestResourceWithoutActionsAllowsNothing(t *testing.T) {
 }
 
 // TestAssignUsersInChunks: AssignUsers and UnassignUsers take more users
-// than one statement holds.
+// than one statement holds, and log them as one change.
 func TestAssignUsersInChunks(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
@@ -120,8 +120,20 @@ func TestAssignUsersInChunks(t *testing.T) {
 		if err := s.AssignUsers(ctx, "member", ids[:10]); err != nil {
 			t.Fatal(err)
 		}
+		var before int64
+		if err := db.NewSelect().Model((*aclstore.Change)(nil)).ColumnExpr("COALESCE(MAX(id), 0)").Scan(ctx, &before); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.AssignUsers(ctx, "member", ids); err != nil {
 			t.Fatal(err)
+		}
+		// Many users are one change for every user, not a row each.
+		var logged []aclstore.Change
+		if err := db.NewSelect().Model(&logged).Where("id > ?", before).Order("id").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(logged) != 1 || logged[0].Kind != aclstore.ChangeUser || logged[0].Name != "*" {
+			t.Errorf("assigning %d users logged %+v, want one change of every user", len(ids), logged)
 		}
 		if got, err := s.UsersOf(ctx, "member"); err != nil || len(got) != len(ids) {
 			t.Fatalf("UsersOf = %d users, %v; want %d", len(got), err, len(ids))

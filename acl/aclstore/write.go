@@ -36,11 +36,22 @@ func (p *writePlan) role(names ...string) {
 	}
 }
 
+// user adds a user whose roles the write changed. Past maxLoggedUsers
+// users the plan becomes everyUser: one logged change (and notification)
+// that makes every store forget its whole RolesOf cache, instead of a row
+// per user, and no quadratic work for a write of many users.
 func (p *writePlan) user(name string) {
-	if !slices.Contains(p.users, name) {
+	switch {
+	case len(p.users) == 1 && p.users[0] == everyUser:
+	case name == everyUser || len(p.users) >= maxLoggedUsers:
+		p.users = []string{everyUser}
+	case !slices.Contains(p.users, name):
 		p.users = append(p.users, name)
 	}
 }
+
+// maxLoggedUsers bounds the users one write logs one by one.
+const maxLoggedUsers = 100
 
 // write runs change in one transaction and keeps the ACL in step with it.
 // After change, still in the transaction, it logs the plan's changes (so
