@@ -217,6 +217,7 @@ func apiActions(v any) ([]ActionConfig, error) {
 		return nil, listapi.BadRequest("values.actions must be a list, got %s", listapi.Show(v))
 	}
 	out := make([]ActionConfig, len(list))
+	names := make(map[string]struct{}, len(list))
 	for i, e := range list {
 		field := fmt.Sprintf("values.actions[%d]", i)
 		m, ok := e.(map[string]any)
@@ -226,9 +227,10 @@ func apiActions(v any) ([]ActionConfig, error) {
 		if err := apiApplyActionValues(&out[i], field, m); err != nil {
 			return nil, err
 		}
-		if slices.ContainsFunc(out[:i], func(x ActionConfig) bool { return x.Name == out[i].Name }) {
+		if _, dup := names[out[i].Name]; dup {
 			return nil, listapi.BadRequest("%s: action %q is given twice", field, out[i].Name)
 		}
+		names[out[i].Name] = struct{}{}
 	}
 	return out, nil
 }

@@ -27,8 +27,13 @@ func (a *api) listSnippets(r *http.Request, ac *resourcer.ActionContext) (any, e
 // registered snippet, and then nothing changes.
 func (a *api) addSnippets(r *http.Request, ac *resourcer.ActionContext) (any, error) {
 	return a.changeSnippets(r, ac, func(rules, given []string) []string {
+		have := make(map[string]struct{}, len(rules)+len(given))
+		for _, rule := range rules {
+			have[rule] = struct{}{}
+		}
 		for _, g := range given {
-			if !slices.Contains(rules, g) {
+			if _, ok := have[g]; !ok {
+				have[g] = struct{}{}
 				rules = append(rules, g)
 			}
 		}
@@ -40,7 +45,11 @@ func (a *api) addSnippets(r *http.Request, ac *resourcer.ActionContext) (any, er
 // ignored, as removing from a set ignores a value it lacks.
 func (a *api) removeSnippets(r *http.Request, ac *resourcer.ActionContext) (any, error) {
 	return a.changeSnippets(r, ac, func(rules, given []string) []string {
-		return slices.DeleteFunc(rules, func(rule string) bool { return slices.Contains(given, rule) })
+		drop := make(map[string]struct{}, len(given))
+		for _, g := range given {
+			drop[g] = struct{}{}
+		}
+		return slices.DeleteFunc(rules, func(rule string) bool { _, ok := drop[rule]; return ok })
 	})
 }
 

@@ -46,9 +46,13 @@ func (s *Store) Load(ctx context.Context) error {
 		return err
 	}
 	s.mu.Lock()
+	kept := make(map[string]struct{}, len(defined))
+	for _, o := range defined {
+		kept[o.Name] = struct{}{}
+	}
 	var removed []string
 	for name := range s.loaded {
-		if !slices.ContainsFunc(defined, func(o acl.RoleOptions) bool { return o.Name == name }) {
+		if _, ok := kept[name]; !ok {
 			removed = append(removed, name)
 		}
 	}
@@ -164,9 +168,13 @@ func readRoles(ctx context.Context, db bun.IDB, names []string) ([]acl.RoleOptio
 		o.Resources = g.resources
 		opts = append(opts, o)
 	}
+	found := make(map[string]struct{}, len(roles))
+	for i := range roles {
+		found[roles[i].Name] = struct{}{}
+	}
 	var missing []string
 	for _, name := range names {
-		if !slices.ContainsFunc(roles, func(r Role) bool { return r.Name == name }) {
+		if _, ok := found[name]; !ok {
 			missing = append(missing, name)
 		}
 	}
@@ -266,8 +274,13 @@ func readGrants(ctx context.Context, db bun.IDB, names []string) (map[string]rol
 // every role (one query without a long IN list), else those named.
 func readScopes(ctx context.Context, db bun.IDB, actions []RoleResourceAction, all bool) (map[int64]*RoleResourceScope, error) {
 	var ids []int64
+	seen := map[int64]struct{}{}
 	for _, a := range actions {
-		if a.ScopeID != nil && !slices.Contains(ids, *a.ScopeID) {
+		if a.ScopeID == nil {
+			continue
+		}
+		if _, dup := seen[*a.ScopeID]; !dup {
+			seen[*a.ScopeID] = struct{}{}
 			ids = append(ids, *a.ScopeID)
 		}
 	}

@@ -24,13 +24,18 @@ const everyUser = "*"
 // write as it learns it: the roles to rebuild in the ACL and log as
 // ChangeRole, and the users whose roles to forget and log as ChangeUser.
 type writePlan struct {
-	roles []string
-	users []string
+	roles   []string
+	hasRole map[string]struct{}
+	users   []string
 }
 
 func (p *writePlan) role(names ...string) {
+	if p.hasRole == nil {
+		p.hasRole = map[string]struct{}{}
+	}
 	for _, name := range names {
-		if !slices.Contains(p.roles, name) {
+		if _, ok := p.hasRole[name]; !ok {
+			p.hasRole[name] = struct{}{}
 			p.roles = append(p.roles, name)
 		}
 	}
