@@ -13,34 +13,23 @@ import (
 )
 
 // apiResourceView is a role's configuration of one resource as the API shows
-// it: a rolesResources row with its rolesResourcesActions.
+// it: a rolesResources row with its rolesResourcesActions, each action's
+// fields a list even when empty (every field).
 type apiResourceView struct {
-	RoleName           string          `json:"roleName"`
-	Name               string          `json:"name"`
-	UsingActionsConfig bool            `json:"usingActionsConfig"`
-	Actions            []apiActionView `json:"actions"`
-}
-
-// apiActionView is one configured action. Fields empty is every field, as
-// NocoBase stores "no restriction"; ScopeID is the rolesResourcesScopes
-// row whose filter applies; Params any other param key.
-type apiActionView struct {
-	Name    string     `json:"name"`
-	Fields  []string   `json:"fields"`
-	ScopeID *int64     `json:"scopeId"`
-	Params  acl.Params `json:"params,omitempty"`
+	RoleName string `json:"roleName"`
+	ResourceConfig
 }
 
 func apiNewResourceView(role string, rc ResourceConfig) apiResourceView {
-	v := apiResourceView{RoleName: role, Name: rc.Name, UsingActionsConfig: rc.UsingActionsConfig, Actions: make([]apiActionView, len(rc.Actions))}
+	actions := make([]ActionConfig, len(rc.Actions))
 	for i, ac := range rc.Actions {
-		fields := ac.Fields
-		if fields == nil {
-			fields = []string{}
+		if ac.Fields == nil {
+			ac.Fields = []string{}
 		}
-		v.Actions[i] = apiActionView{Name: ac.Name, Fields: fields, ScopeID: ac.ScopeID, Params: ac.Params}
+		actions[i] = ac
 	}
-	return v
+	rc.Actions = actions
+	return apiResourceView{RoleName: role, ResourceConfig: rc}
 }
 
 // apiResourceFields are the fields of a resource configuration a client may

@@ -33,7 +33,7 @@ type ActionConfig struct {
 	Name    string     `json:"name"`
 	Fields  []string   `json:"fields"`
 	ScopeID *int64     `json:"scopeId"`
-	Params  acl.Params `json:"params"`
+	Params  acl.Params `json:"params,omitempty"`
 }
 
 // SetResource replaces the role's configuration of rc.Name: its
