@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/resourcer"
 	"github.com/gatehouse-dev/gatehouse/resourcer/crud"
+
+	"github.com/gatehouse-dev/gatehouse/internal/loadrun"
 )
 
 // post is the table both services write.
@@ -238,22 +239,6 @@ func report(w io.Writer, results []result) {
 		if f := floor[r.Workload]; f > 0 {
 			ratio = fmt.Sprintf("%.2f", r.RPS()/f)
 		}
-		fmt.Fprintf(w, "%-8s %-6s %10d %10.0f %8s  %s\n", r.Workload, r.Service, r.Requests, r.RPS(), ratio, errorText(r.Errors))
+		fmt.Fprintf(w, "%-8s %-6s %10d %10.0f %8s  %s\n", r.Workload, r.Service, r.Requests, r.RPS(), ratio, loadrun.ErrorText(r.Errors))
 	}
-}
-
-func errorText(errors map[int]int64) string {
-	if len(errors) == 0 {
-		return "none"
-	}
-	codes := make([]int, 0, len(errors))
-	for c := range errors {
-		codes = append(codes, c)
-	}
-	sort.Ints(codes)
-	s := ""
-	for _, c := range codes {
-		s += fmt.Sprintf("%d×%d ", c, errors[c])
-	}
-	return s
 }

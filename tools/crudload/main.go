@@ -12,29 +12,23 @@
 // UPDATE … RETURNING against the floor's) and "mix" (half reads, a third
 // updates, the rest creates). The SQLite database is a file in a
 // temporary directory opened with sqlitedb.Open (WAL, busy_timeout, its
-// default pool); PostgreSQL gets a table of its own, dropped first, in the
-// DSN's schema. The services take turns in five slices of the duration,
+// default pool); PostgreSQL a schema of the run's own, dropped at the end
+// (internal/loadrun). The services take turns in five slices of the duration,
 // so that drifting load on the machine weighs on both alike; the check is
 // bounded: twice the duration per workload.
 package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"time"
 
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/driver/pgdriver"
-
-	"github.com/gatehouse-dev/gatehouse/sqlitedb"
+	"github.com/gatehouse-dev/gatehouse/internal/loadrun"
 )
 
 func main() {
@@ -57,7 +51,7 @@ func main() {
 
 func check(clients int, duration time.Duration, pg string, pool int, names, cpuprof string, verbose bool, maxErrors int64) error {
 	ctx := context.Background()
-	db, where, closeDB, err := open(ctx, pg, pool)
+	db, where, closeDB, err := loadrun.OpenDB(ctx, pg, pool, "crudload")
 	if err != nil {
 		return err
 	}
@@ -91,32 +85,4 @@ func check(clients int, duration time.Duration, pg string, pool int, names, cpup
 		return fmt.Errorf("crudload: %d requests failed", failed)
 	}
 	return nil
-}
-
-// open opens the database as a host would; closeDB closes it and removes
-// the SQLite file.
-func open(ctx context.Context, pg string, pool int) (db *bun.DB, where string, closeDB func(), err error) {
-	if pg != "" {
-		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(pg)))
-		size := pool
-		if size <= 0 {
-			size = 4 * sqlitedb.DefaultMaxOpenConns()
-		}
-		sqldb.SetMaxOpenConns(size)
-		sqldb.SetMaxIdleConns(size)
-		db = bun.NewDB(sqldb, pgdialect.New())
-		return db, fmt.Sprintf("PostgreSQL, pool %d", size), func() { db.Close() }, nil
-	}
-	dir, err := os.MkdirTemp("", "crudload")
-	if err != nil {
-		return nil, "", nil, err
-	}
-	path := filepath.Join(dir, "load.db")
-	db, err = sqlitedb.Open(ctx, path, sqlitedb.Options{MaxOpenConns: pool})
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, "", nil, err
-	}
-	where = fmt.Sprintf("SQLite WAL file, pool %d", db.DB.Stats().MaxOpenConnections)
-	return db, where, func() { db.Close(); os.RemoveAll(dir) }, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
 	"github.com/gatehouse-dev/gatehouse/sqlitedb"
+
+	"github.com/gatehouse-dev/gatehouse/internal/loadrun"
 )
 
 // TestLoadHasNoErrors runs a short load check (50 clients × 1 s of
@@ -34,7 +36,7 @@ func TestLoadHasNoErrors(t *testing.T) {
 				t.Errorf("%s %s: no request completed", r.Workload, r.Service)
 			}
 			if n := r.ErrorCount(); n > 0 {
-				t.Errorf("%s %s: %d of %d requests failed: %s", r.Workload, r.Service, n, r.Requests, errorText(r.Errors))
+				t.Errorf("%s %s: %d of %d requests failed: %s", r.Workload, r.Service, n, r.Requests, loadrun.ErrorText(r.Errors))
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/sqlitedb"
+
+	"github.com/gatehouse-dev/gatehouse/internal/loadrun"
 )
 
 // TestLoadHasNoErrors runs the load for 1 s with 10 clients on a SQLite
@@ -37,7 +39,7 @@ func TestLoadHasNoErrors(t *testing.T) {
 			t.Errorf("%s: no request ran", s.Name)
 		}
 		if n := s.ErrorCount(); n > 0 {
-			t.Errorf("%s: %d of %d requests failed: %s", s.Name, n, s.Requests, errorText(s.Errors))
+			t.Errorf("%s: %d of %d requests failed: %s", s.Name, n, s.Requests, loadrun.ErrorText(s.Errors))
 		}
 	}
 }

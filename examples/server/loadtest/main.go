@@ -20,23 +20,15 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
-	"strings"
 	"time"
 
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/driver/pgdriver"
-
-	"github.com/gatehouse-dev/gatehouse/sqlitedb"
+	"github.com/gatehouse-dev/gatehouse/internal/loadrun"
 )
 
 func main() {
@@ -83,7 +75,7 @@ func check(ctx context.Context, out io.Writer, pg string, cfg config) error {
 	if cfg.Clients < 1 || cfg.Writers < 1 || cfg.PostsPerUser < 1 {
 		return fmt.Errorf("loadtest: -clients, -writers and -posts must be at least 1")
 	}
-	db, where, closeDB, err := open(ctx, pg)
+	db, where, closeDB, err := loadrun.OpenDB(ctx, pg, 0, "loadtest")
 	if err != nil {
 		return err
 	}
@@ -110,49 +102,4 @@ func check(ctx context.Context, out io.Writer, pg string, cfg config) error {
 		return fmt.Errorf("loadtest: %d requests failed", failed)
 	}
 	return nil
-}
-
-// open opens a fresh database as examples/server would; closeDB closes it
-// and removes the SQLite file or drops the PostgreSQL schema.
-func open(ctx context.Context, pg string) (db *bun.DB, where string, closeDB func(), err error) {
-	if pg != "" {
-		return openPostgres(ctx, pg)
-	}
-	dir, err := os.MkdirTemp("", "gatehouse-loadtest")
-	if err != nil {
-		return nil, "", nil, err
-	}
-	db, err = sqlitedb.Open(ctx, filepath.Join(dir, "gatehouse.db"), sqlitedb.Options{})
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, "", nil, err
-	}
-	where = fmt.Sprintf("SQLite WAL file, pool %d", db.DB.Stats().MaxOpenConnections)
-	return db, where, func() { db.Close(); os.RemoveAll(dir) }, nil
-}
-
-// openPostgres creates a schema of the run's own, so the run never meets
-// another's tables, and opens a pool of 4 connections per core using it.
-func openPostgres(ctx context.Context, dsn string) (*bun.DB, string, func(), error) {
-	admin := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn))), pgdialect.New())
-	defer admin.Close()
-	schema := "loadtest_" + strings.ToLower(rand.Text())
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return nil, "", nil, fmt.Errorf("loadtest: creating schema %s: %w", schema, err)
-	}
-	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn),
-		pgdriver.WithConnParams(map[string]any{"search_path": schema})))
-	size := 4 * sqlitedb.DefaultMaxOpenConns()
-	sqldb.SetMaxOpenConns(size)
-	sqldb.SetMaxIdleConns(size)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	closeDB := func() {
-		db.Close()
-		drop := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn))), pgdialect.New())
-		defer drop.Close()
-		if _, err := drop.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			fmt.Fprintf(os.Stderr, "loadtest: dropping schema %s: %v\n", schema, err)
-		}
-	}
-	return db, fmt.Sprintf("PostgreSQL, pool %d", size), closeDB, nil
 }

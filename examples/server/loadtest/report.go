@@ -5,8 +5,9 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/loadrun"
 )
 
 // opStats is one operation's figures over one run.
@@ -67,25 +68,9 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 func printStats(w io.Writer, title string, stats []opStats) {
 	fmt.Fprintf(w, "%-22s %9s %9s %9s %9s  %s\n", title, "requests", "req/s", "p50", "p99", "errors by status")
 	for _, s := range stats {
-		fmt.Fprintf(w, "%-22s %9d %9.0f %9s %9s  %s\n", s.Name, s.Requests, s.RPS, ms(s.P50), ms(s.P99), errorText(s.Errors))
+		fmt.Fprintf(w, "%-22s %9d %9.0f %9s %9s  %s\n", s.Name, s.Requests, s.RPS, ms(s.P50), ms(s.P99), loadrun.ErrorText(s.Errors))
 	}
 }
 
 // ms writes d in milliseconds with one decimal.
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
-
-func errorText(errors map[int]int64) string {
-	if len(errors) == 0 {
-		return "none"
-	}
-	codes := make([]int, 0, len(errors))
-	for c := range errors {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	parts := make([]string, len(codes))
-	for i, c := range codes {
-		parts[i] = fmt.Sprintf("%d×%d", c, errors[c])
-	}
-	return strings.Join(parts, " ")
-}
