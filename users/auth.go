@@ -1,7 +1,6 @@
 package users
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -14,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // PrincipalSetter puts an authenticated user and the roles a request is
@@ -289,15 +290,13 @@ func (au *authenticator) withAuthentication(ctx context.Context, a *Authenticati
 // read. Whole numbers become int64, so ids compare equal to the ones the
 // database returns.
 func principalRecord(model any) (map[string]any, error) {
-	raw, err := json.Marshal(Desensitize(model))
+	v, err := jsonval.Normalize(Desensitize(model))
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var record map[string]any
-	if err := dec.Decode(&record); err != nil {
-		return nil, err
+	record, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("the user model encodes as %T, not an object", v)
 	}
 	for k, v := range record {
 		record[k] = wholeNumbers(v)
