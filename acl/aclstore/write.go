@@ -3,10 +3,8 @@ package aclstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-dev/gatehouse/acl"
+	"github.com/gatehouse-dev/gatehouse/resourcer"
 )
 
 // everyUser is the ChangeUser name of a change that may alter any user's
@@ -147,41 +146,10 @@ func auditUser(ctx context.Context) (*int64, error) {
 	return &id, nil
 }
 
-// int64ID reads a user id given as any integer type, an integral float64
-// (a decoded JSON number), a json.Number or a numeric string.
-func int64ID(v any) (int64, bool) {
-	switch id := v.(type) {
-	case int:
-		return int64(id), true
-	case int32:
-		return int64(id), true
-	case int64:
-		return id, true
-	case int8:
-		return int64(id), true
-	case int16:
-		return int64(id), true
-	case uint:
-		return int64(id), uint64(id) <= math.MaxInt64
-	case uint8:
-		return int64(id), true
-	case uint16:
-		return int64(id), true
-	case uint32:
-		return int64(id), true
-	case uint64:
-		return int64(id), id <= math.MaxInt64
-	case float64:
-		return int64(id), id == math.Trunc(id) && math.Abs(id) < 1<<53
-	case json.Number:
-		n, err := id.Int64()
-		return n, err == nil
-	case string:
-		n, err := strconv.ParseInt(id, 10, 64)
-		return n, err == nil
-	}
-	return 0, false
-}
+// int64ID reads a user id given as any whole number a context may hold: a
+// Go integer, a whole float64 (a decoded JSON number), a json.Number or a
+// numeric string (resourcer.WholeNumber).
+func int64ID(v any) (int64, bool) { return resourcer.WholeNumber(v) }
 
 // stamp fills the timestamps and audit columns of a row a write inserts
 // (created) or changes.
