@@ -55,7 +55,7 @@ func (a *ACL) RegisterAllowCondition(name string, condition AllowCondition) {
 func (a *ACL) registerBuiltinConditions() {
 	a.conditions["public"] = nil // nil marks the built-in public condition
 	a.conditions["loggedIn"] = func(ctx context.Context) (bool, error) {
-		_, ok := UserFrom(ctx)
+		_, ok := UserID(ctx)
 		return ok, nil
 	}
 	a.conditions["allowConfigure"] = func(ctx context.Context) (bool, error) {

@@ -18,6 +18,7 @@ type requestState struct {
 	rolesSet bool
 	user     map[string]any
 	userSet  bool
+	lazy     *lazyUser // set by WithUserLoader: the rest of user, on demand
 }
 
 func stateFrom(ctx context.Context) requestState {
@@ -61,6 +62,7 @@ func WithUserRecord(ctx context.Context, record map[string]any) context.Context 
 	s := stateFrom(ctx)
 	s.user = record
 	s.userSet = record != nil
+	s.lazy = nil
 	return withState(ctx, s)
 }
 
@@ -74,9 +76,17 @@ func CurrentRoles(ctx context.Context) ([]string, bool) {
 }
 
 // UserFrom returns the current user's record, and whether there is one.
+// A record set with WithUserLoader is loaded now if it was not yet; when
+// loading fails, the record holds the id alone.
 func UserFrom(ctx context.Context) (map[string]any, bool) {
 	s := stateFrom(ctx)
-	return s.user, s.userSet
+	if !s.userSet {
+		return nil, false
+	}
+	if rec, err := s.userRecord(ctx); err == nil {
+		return rec, true
+	}
+	return s.user, true
 }
 
 // UserID returns the current user's id.

@@ -93,7 +93,9 @@
 //
 // Middleware checks each request an ActionSource recognises. It takes the
 // roles and user from the context (WithRoles, WithRole, WithUser, set by the
-// host's authentication middleware), runs allow conditions (Allow: "public",
+// host's authentication middleware, or all at once by WithPrincipal; with
+// WithUserLoader the user's other fields are read only when a template
+// names one, so the own-rows filter costs no user query), runs allow conditions (Allow: "public",
 // "loggedIn", "allowConfigure" or registered ones), then Can, then the
 // middlewares added with Use in their Before/After order. A denied request
 // gets 403 {"errors":[{"message":"No permissions"}]}; an allowed one
@@ -168,7 +170,8 @@
 //   - A filter on createdById is checked against the resource's fields only
 //     when MiddlewareOptions.HasField is set; otherwise the data layer
 //     reports a missing column.
-//   - Templates read the user from the context (WithUserRecord) rather than
-//     loading $user fields from a database; date-range objects ({type:...})
+//   - Templates read the user from the context (WithUserRecord, or the
+//     host's loader given to WithUserLoader) rather than from a database of
+//     acl's own; date-range objects ({type:...})
 //     in date filters are not expanded.
 package acl

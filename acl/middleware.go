@@ -319,7 +319,10 @@ func (s *snapshot) resolvePermissionParams(ctx context.Context, can *CanResult, 
 	if hasField != nil && containsCreatedByID(params["filter"]) && !hasField(resource, "createdById") {
 		return nil, nil, nil, fmt.Errorf("%w: createdById field not found on %s", ErrNoPermission, resource)
 	}
-	parsed = withTemplates(ctx, params, timezone)
+	parsed, err = withTemplates(ctx, params, timezone)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	merged, err = narrowRequestParams(resource, raw, parsed)
 	if err != nil {
 		return nil, nil, nil, err
@@ -343,18 +346,28 @@ func (s *snapshot) permissionParams(can *CanResult, resource, action string) Par
 
 // withTemplates returns params with the {{ }} templates, dotted keys and
 // date operators of its filter filled in for the request (params itself
-// when there are none).
-func withTemplates(ctx context.Context, params Params, timezone string) Params {
+// when there are none). It loads the user's record (WithUserLoader) only
+// when a template reads more of the user than the id; a failed load fails
+// the request rather than filling the template with nothing.
+func withTemplates(ctx context.Context, params Params, timezone string) (Params, error) {
 	filter, ok := params["filter"]
 	if !ok || !jsonval.Truthy(filter) || !needsTemplating(filter) {
-		return params
+		return params, nil
+	}
+	s := stateFrom(ctx)
+	record := s.user
+	if s.lazy != nil && needsUserRecord(filter) {
+		var err error
+		if record, err = s.lazy.get(ctx); err != nil {
+			return nil, fmt.Errorf("acl: load the current user for the filter's templates: %w", err)
+		}
 	}
 	parsed := make(Params, len(params))
 	for k, v := range params {
 		parsed[k] = v
 	}
-	parsed["filter"] = fillTemplates(filter, varsFrom(ctx), timezone)
-	return parsed
+	parsed["filter"] = fillTemplates(filter, varsFrom(ctx, record), timezone)
+	return parsed, nil
 }
 
 // needsTemplating reports whether fillTemplates may change a filter: it

@@ -17,14 +17,24 @@ import (
 func TestWithPrincipalSetsWhatTheMiddlewareReads(t *testing.T) {
 	a := acl.New()
 	user := map[string]any{"id": "stale", "nickname": "ann"}
-	ctx := a.WithPrincipal(context.Background(), int64(7), user, "__union__", []string{"a", "b"})
+	loads := 0
+	load := func(context.Context) (map[string]any, error) { loads++; return user, nil }
+	ctx := a.WithPrincipal(context.Background(), int64(7), load, "__union__", []string{"a", "b"})
 
 	if id, ok := acl.UserID(ctx); !ok || id != int64(7) {
 		t.Errorf("UserID = %v, %v; want 7", id, ok)
 	}
-	rec, _ := acl.UserFrom(ctx)
-	if diff := cmp.Diff(map[string]any{"id": int64(7), "nickname": "ann"}, rec); diff != "" {
-		t.Errorf("record (-want +got):\n%s", diff)
+	if loads != 0 {
+		t.Errorf("the record was loaded %d times before anything read it", loads)
+	}
+	for range 2 {
+		rec, _ := acl.UserFrom(ctx)
+		if diff := cmp.Diff(map[string]any{"id": int64(7), "nickname": "ann"}, rec); diff != "" {
+			t.Errorf("record (-want +got):\n%s", diff)
+		}
+	}
+	if loads != 1 {
+		t.Errorf("the record was loaded %d times; want once", loads)
 	}
 	if user["id"] != "stale" {
 		t.Errorf("the caller's map was changed: %v", user)

@@ -24,7 +24,9 @@ type templateVars struct {
 	role  string         // $nRole
 }
 
-func varsFrom(ctx context.Context) templateVars {
+// varsFrom reads the request's template variables; record is the current
+// user's record (the id alone when no template needs more).
+func varsFrom(ctx context.Context, record map[string]any) templateVars {
 	s := stateFrom(ctx)
 	state := map[string]any{}
 	if s.role != "" {
@@ -39,7 +41,7 @@ func varsFrom(ctx context.Context) templateVars {
 	}
 	var user map[string]any
 	if s.userSet {
-		if u, err := jsonval.NormalizeMap(s.user); err == nil {
+		if u, err := jsonval.NormalizeMap(record); err == nil {
 			user = u
 			state["currentUser"] = u
 		}

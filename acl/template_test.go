@@ -22,7 +22,7 @@ func TestTemplatesMatchReference(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			ctx := contextFromState(c.State)
-			got, _ := json.Marshal(fillTemplates(c.Filter, varsFrom(ctx), c.Timezone))
+			got, _ := json.Marshal(fillTemplates(c.Filter, varsFrom(ctx, stateFrom(ctx).user), c.Timezone))
 			if diff := jsonDiff(c.Expected, got); diff != "" {
 				t.Errorf("filter %v tz %q (-reference +got):\n%s", c.Filter, c.Timezone, diff)
 			}

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/uptrace/bun"
 
@@ -21,7 +22,7 @@ import (
 // checked against into its context. *acl.ACL satisfies it (its
 // WithPrincipal); users declares it so as not to import acl.
 type PrincipalSetter interface {
-	WithPrincipal(ctx context.Context, userID any, user map[string]any, role string, roles []string) context.Context
+	WithPrincipal(ctx context.Context, userID any, user func(context.Context) (map[string]any, error), role string, roles []string) context.Context
 }
 
 // UnionRole is the X-Role value that asks for the union of all the user's
@@ -80,15 +81,36 @@ const sessionExpired = "Your session has expired. Please sign in again."
 
 // Authentication is what Authenticate learnt of a request: its token and
 // claims (the renewed ones when it renewed an expired token), the user's
-// record without hidden fields, the user's roles, and the role and roles
-// the request is checked against.
+// roles, and the role and roles the request is checked against. The
+// user's record is read only when asked for (UserRecord).
 type Authentication struct {
 	Token     string
 	Claims    *TokenClaims
-	User      map[string]any
 	UserRoles []string
 	Role      string
 	Roles     []string
+
+	au         *authenticator
+	recordOnce sync.Once
+	record     map[string]any
+	recordErr  error
+}
+
+// UserRecord returns the user's record without hidden fields (the host's
+// user model as JSON), read once per request when first asked for: by
+// auth:check, or by an ACL template naming a field other than the id.
+// Most requests never read it, and so cost one small query.
+func (a *Authentication) UserRecord(ctx context.Context) (map[string]any, error) {
+	a.recordOnce.Do(func() {
+		var m any
+		if m, _, a.recordErr = a.au.loadUser(ctx, a.Claims.UserID); a.recordErr != nil {
+			return
+		}
+		if a.record, a.recordErr = principalRecord(m); a.recordErr != nil {
+			a.recordErr = fmt.Errorf("users: the record of user %d: %w", a.Claims.UserID, a.recordErr)
+		}
+	})
+	return a.record, a.recordErr
 }
 
 type authKey struct{}
@@ -154,6 +176,7 @@ type authenticator struct {
 	roles  RolesOfUser
 	acl    PrincipalSetter
 	model  reflect.Type
+	table  bun.Ident // the user model's table
 	log    *slog.Logger
 }
 
@@ -170,7 +193,8 @@ func newAuthenticator(opts AuthOptions, needACL bool) (*authenticator, error) {
 	if err != nil {
 		return nil, err
 	}
-	au := &authenticator{db: opts.DB, tokens: opts.Tokens, roles: opts.Roles, acl: opts.ACL, model: t, log: opts.Logger}
+	au := &authenticator{db: opts.DB, tokens: opts.Tokens, roles: opts.Roles, acl: opts.ACL, model: t,
+		table: bun.Ident(opts.DB.Table(t).Name), log: opts.Logger}
 	if au.roles == nil {
 		au.roles = RolesFromTable(opts.DB)
 	}
@@ -192,14 +216,16 @@ func bearerToken(r *http.Request) (string, bool) {
 }
 
 func (au *authenticator) authenticate(ctx context.Context, token, xRole string) (*Authentication, error) {
-	claims, err := au.tokens.Verify(ctx, token)
-	if errors.Is(err, ErrTokenExpired) {
-		token, claims, err = au.tokens.Renew(ctx, token)
-	}
+	claims, err := au.tokens.parse(token)
 	if err != nil {
 		return nil, tokenAuthError(err)
 	}
-	m, u, err := au.loadUser(ctx, claims.UserID)
+	if !au.tokens.now().Before(claims.ExpiresAt) { // renewed while within its window (Tokens.Renew decides)
+		if token, claims, err = au.tokens.Renew(ctx, token); err != nil {
+			return nil, tokenAuthError(err)
+		}
+	}
+	u, err := au.loadUnrevoked(ctx, claims)
 	if err != nil {
 		return nil, err
 	}
@@ -209,10 +235,6 @@ func (au *authenticator) authenticate(ctx context.Context, token, xRole string) 
 	case TokenStale(u, claims.IssuedAt):
 		return nil, &AuthError{Status: http.StatusUnauthorized, Code: "INVALID_TOKEN", Message: "User password changed, please signin again."}
 	}
-	record, err := principalRecord(m)
-	if err != nil {
-		return nil, fmt.Errorf("users: the record of user %d: %w", u.ID, err)
-	}
 	userRoles, err := au.roles.RolesOf(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -221,7 +243,7 @@ func (au *authenticator) authenticate(ctx context.Context, token, xRole string) 
 	if err != nil {
 		return nil, err
 	}
-	return &Authentication{Token: token, Claims: claims, User: record, UserRoles: userRoles, Role: role, Roles: roles}, nil
+	return &Authentication{Token: token, Claims: claims, UserRoles: userRoles, Role: role, Roles: roles, au: au}, nil
 }
 
 // tokenAuthError answers a refused token with NocoBase's one message, so
@@ -242,20 +264,63 @@ func tokenAuthError(err error) error {
 	return &AuthError{Status: http.StatusUnauthorized, Code: code, Message: sessionExpired, Err: err}
 }
 
-// loadUser reads the user as the host's model and the User inside it; a
-// missing user is a 401.
-func (au *authenticator) loadUser(ctx context.Context, id int64) (any, *User, error) {
+// loadUnrevoked reads what decides whether an unexpired token's user may
+// act (enabled, passwordChangeTz) in the one query each request pays: the
+// user's row, found only while the token is not on the blocklist. When no row comes back, a second query tells a signed-out
+// token from a missing user (what Verify, then loading, would answer).
+func (au *authenticator) loadUnrevoked(ctx context.Context, c *TokenClaims) (*User, error) {
+	notRevoked := au.db.NewSelect().Model((*TokenBlock)(nil)).Column("token").
+		Where("? = ?", bun.Ident("token"), blockKey(c.ID))
+	u := &User{ID: c.UserID}
+	var enabled sql.NullBool
+	var changed sql.NullInt64
+	err := au.db.NewSelect().TableExpr("?", au.table).ColumnExpr("?, ?", bun.Ident("enabled"), bun.Ident("passwordChangeTz")).
+		Where("? = ?", bun.Ident("id"), c.UserID).Where("NOT EXISTS (?)", notRevoked).
+		Scan(ctx, &enabled, &changed)
+	if enabled.Valid {
+		u.Enabled = &enabled.Bool
+	}
+	u.PasswordChangeTz = changed.Int64
+	if errors.Is(err, sql.ErrNoRows) {
+		revoked, rerr := au.tokens.revoked(ctx, c.ID)
+		switch {
+		case rerr != nil:
+			return nil, rerr
+		case revoked:
+			return nil, tokenAuthError(tokenError(ErrTokenRevoked, "signed out or renewed"))
+		}
+		return nil, userNotFound(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("users: load user %d: %w", c.UserID, err)
+	}
+	return u, nil
+}
+
+// newUser is a new host user model with its id set, and the User in it.
+func (au *authenticator) newUser(id int64) (any, *User) {
 	m := reflect.New(au.model).Interface()
 	u := m.(interface{ directoryUser() *User }).directoryUser()
 	u.ID = id
+	return m, u
+}
+
+// loadUser reads the user as the host's model and the User inside it; a
+// missing user is a 401.
+func (au *authenticator) loadUser(ctx context.Context, id int64) (any, *User, error) {
+	m, u := au.newUser(id)
 	if err := au.db.NewSelect().Model(m).WherePK().Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, &AuthError{Status: http.StatusUnauthorized, Code: "NOT_EXIST_USER",
-				Message: "User not found. Please sign in again to continue.", Err: err}
+			return nil, nil, userNotFound(err)
 		}
 		return nil, nil, fmt.Errorf("users: load user %d: %w", id, err)
 	}
 	return m, u, nil
+}
+
+func userNotFound(err error) *AuthError {
+	return &AuthError{Status: http.StatusUnauthorized, Code: "NOT_EXIST_USER",
+		Message: "User not found. Please sign in again to continue.", Err: err}
 }
 
 // pickRoles is NocoBase's setCurrentRole: the role the request acts as and
@@ -282,7 +347,7 @@ func (au *authenticator) withAuthentication(ctx context.Context, a *Authenticati
 	id := a.Claims.UserID
 	ctx = context.WithValue(ctx, authKey{}, a)
 	ctx = WithCurrentUser(ctx, id)
-	return au.acl.WithPrincipal(ctx, id, a.User, a.Role, a.Roles)
+	return au.acl.WithPrincipal(ctx, id, a.UserRecord, a.Role, a.Roles)
 }
 
 // principalRecord is the JSON view of a user model without hidden fields, as a

@@ -165,7 +165,11 @@ func (a *authActions) check(r *http.Request, _ *resourcer.ActionContext) (any, e
 	if !ok {
 		return nil, errUnauthorized
 	}
-	out := maps.Clone(auth.User)
+	record, err := auth.UserRecord(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := maps.Clone(record)
 	out["roles"] = append([]string{}, auth.UserRoles...)
 	return out, nil
 }

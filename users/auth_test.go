@@ -66,6 +66,7 @@ func newAuthEnv(t *testing.T, db *bun.DB) *authEnv {
 	for _, r := range []acl.RoleOptions{
 		{Name: "reader", Actions: map[string]acl.Params{"notes:list": {}}},
 		{Name: "writer", Actions: map[string]acl.Params{"notes:create": {}}},
+		{Name: "namesake", Actions: map[string]acl.Params{"notes:list": {"filter": map[string]any{"body": "{{ ctx.state.currentUser.username }}"}}}},
 	} {
 		if _, err := a.Define(r); err != nil {
 			t.Fatal(err)
@@ -311,6 +312,71 @@ func TestAuthenticatePicksRoles(t *testing.T) {
 		bare := e.signIn(`{"account":"nobody","password":"secret"}`)
 		if r := e.call("GET", "/api/notes:list", bare, "", ""); r.code != 401 || r.Errors[0].Code != "USER_HAS_NO_ROLES_ERR" {
 			t.Errorf("user without roles: %d %s", r.code, r.raw)
+		}
+	})
+}
+
+// queryLog records the statements a database runs.
+type queryLog struct {
+	mu      sync.Mutex
+	queries []string
+}
+
+func (l *queryLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (l *queryLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queries = append(l.queries, e.Query)
+}
+
+func (l *queryLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.queries
+	l.queries = nil
+	return q
+}
+
+// TestAuthenticateReadsTheUserOnlyWhenNeeded: a request whose grants need
+// only the user's id reads none of the user's other columns; a template
+// naming a field (username) gets the whole record, read once.
+func TestAuthenticateReadsTheUserOnlyWhenNeeded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := newAuthEnv(t, db)
+		e.addUser("ann", "reader", "namesake")
+		token := e.signIn(`{"account":"ann","password":"secret"}`)
+		for _, body := range []string{"ann", "bob"} {
+			if _, err := db.NewInsert().Model(&note{Body: body}).Exec(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		log := &queryLog{}
+		db.AddQueryHook(log)
+		readsUser := func(queries []string) int {
+			n := 0
+			for _, q := range queries {
+				if strings.Contains(q, `"username"`) && strings.Contains(q, `FROM "users"`) {
+					n++
+				}
+			}
+			return n
+		}
+
+		r := e.call("GET", "/api/notes:list", token, "reader", "")
+		if r.code != 200 || !strings.Contains(r.raw, `"bob"`) {
+			t.Fatalf("reader list: %d %s", r.code, r.raw)
+		}
+		if n := readsUser(log.take()); n != 0 {
+			t.Errorf("a request that needs only the user's id read the user's record %d times", n)
+		}
+
+		r = e.call("GET", "/api/notes:list", token, "namesake", "")
+		if r.code != 200 || !strings.Contains(r.raw, `"ann"`) || strings.Contains(r.raw, `"bob"`) {
+			t.Fatalf("namesake list: %d %s", r.code, r.raw)
+		}
+		if n := readsUser(log.take()); n != 1 {
+			t.Errorf("a template over the username read the user's record %d times; want once", n)
 		}
 	})
 }

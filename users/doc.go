@@ -141,7 +141,12 @@
 // roles (RolesOfUser: acl/aclstore's Store, or RolesFromTable), picks the
 // role X-Role asks for (one of the user's, UnionRole for all of them, the
 // default one when it names none) and sets both WithCurrentUser and, through
-// PrincipalSetter (*acl.ACL), acl's user, role and roles. A request without
+// PrincipalSetter (*acl.ACL), acl's user, role and roles. Each request
+// costs one small query (the user's enabled flag and passwordChangeTz,
+// found only while the token is off the blocklist) besides the roles; the
+// user's whole record (Authentication.UserRecord) is read only when
+// auth:check or an ACL template asks for a field other than the id. A
+// request without
 // a token passes with no user, so "public" and "loggedIn" allows work as in
 // NocoBase. A user without roles, or an X-Role that is not the user's, is
 // answered 401, as NocoBase's setCurrentRole answers.

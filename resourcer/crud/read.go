@@ -170,13 +170,15 @@ func (r *Resource) count(req *http.Request, ac *resourcer.ActionContext) (any, e
 // query on PostgreSQL (see timed), so the count is a plain SELECT over the
 // filtered keys.
 func (r *Resource) countRows(ctx context.Context, filter map[string]any) (int64, error) {
-	keys, err := r.selectQuery(ctx, r.db, r.newRows().Interface(), filter, &projection{columns: []string{r.schema.PKs()[0].Column}})
+	// The filter compiles to conditions on the model's own table (an
+	// association is an EXISTS), so counting its rows is plain count(*).
+	q, err := r.selectQuery(ctx, r.db, r.newRows().Interface(), filter, nil)
 	if err != nil {
 		return 0, err
 	}
-	var n int64
-	if err := r.db.NewSelect().ColumnExpr("count(*)").TableExpr("(?) AS counted", keys).Scan(ctx, &n); err != nil {
+	n, err := q.Count(ctx)
+	if err != nil {
 		return 0, r.dbError(ctx, err)
 	}
-	return n, nil
+	return int64(n), nil
 }

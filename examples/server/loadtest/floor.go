@@ -23,7 +23,8 @@ const floorPageSize = 20
 // least a service answering the same question needs. It checks the
 // bearer token (signature, expiry, blocklist: users.Tokens.Verify), selects
 // the first page of the user's own posts (the WHERE the ACL's view:own
-// gives crud) and counts them, and answers crud's JSON shape (data and
+// gives crud) in id order (crud's default order, without which a page is
+// not a defined set of rows) and counts them, and answers crud's JSON shape (data and
 // meta). It does not load the user or their roles, nor consult the ACL:
 // that is what gatehouse's list costs over it.
 type floorList struct {
@@ -44,7 +45,7 @@ func (f floorList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var posts []app.Post
 	q := f.db.NewSelect().Model(&posts).Where(`?TableAlias."createdById" = ?`, claims.UserID)
-	if err := q.Limit(floorPageSize).Scan(r.Context()); err != nil {
+	if err := q.Order("id").Limit(floorPageSize).Scan(r.Context()); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
