@@ -85,6 +85,16 @@
 // nothing is disabled or deleted because it was not seen. Pushes never
 // delete what they do not name.
 //
+// # Editing a source one change at a time
+//
+// A host that receives a source's changes one request at a time (a SCIM
+// server) reads and writes through [Manager.Edit]: one transaction under
+// the source's run lock and policy, in which [Editor.Push] and
+// [Editor.Remove] (the policy's OnMissing, at once) commit together or
+// not at all. [Manager.StoredRecords] lists what the source synced and
+// still has, and a record's [SourceDataKey] keeps the source's own form
+// of it, which the resources ignore.
+//
 // # Source options: the policy
 //
 // A source row's options hold its type's settings and the manager's own

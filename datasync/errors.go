@@ -41,6 +41,15 @@ var (
 	// ErrNotScheduled: the source's options have no "schedule", so it runs
 	// only when it is pulled.
 	ErrNotScheduled = errors.New("datasync: the source is not scheduled")
+	// ErrConflict is wrapped by a FailedRecord's Err when the record
+	// clashes with an existing row on a unique field (the users resource:
+	// a username, email or phone another user has), and so by the
+	// *FailedError of a run it stops.
+	ErrConflict = errors.New("datasync: conflicts with an existing row")
+	// ErrRecordNotFound: the source has no live sync record with that uid
+	// (none, one synced as deleted, or one marked missing), as
+	// [Editor.Remove] finds.
+	ErrRecordNotFound = errors.New("datasync: sync record not found")
 )
 
 // ErrInvalidSource is wrapped by the errors of a source type or source row
@@ -82,8 +91,17 @@ func (e *FailedError) Error() string {
 	return msg
 }
 
-// Unwrap makes a FailedError match ErrRecordsFailed.
-func (e *FailedError) Unwrap() error { return ErrRecordsFailed }
+// Unwrap makes a FailedError match ErrRecordsFailed and the causes its
+// failures carry (FailedRecord.Err), such as ErrConflict.
+func (e *FailedError) Unwrap() []error {
+	errs := []error{ErrRecordsFailed}
+	for _, f := range e.Failures {
+		if f.Err != nil {
+			errs = append(errs, f.Err)
+		}
+	}
+	return errs
+}
 
 // HTTPStatus is 422: the request was well formed but records could not be
 // applied.
@@ -100,11 +118,11 @@ func (e *referenceError) Error() string { return e.msg }
 
 func (e *referenceError) Unwrap() error { return e.kind }
 
-// HTTPStatus is 404 for a missing source or task, 409 for a task in the
-// wrong state, else 400.
+// HTTPStatus is 404 for a missing source, task or sync record, 409 for a
+// task in the wrong state, else 400.
 func (e *referenceError) HTTPStatus() int {
 	switch e.kind {
-	case ErrSourceNotFound, ErrTaskNotFound:
+	case ErrSourceNotFound, ErrTaskNotFound, ErrRecordNotFound:
 		return http.StatusNotFound
 	case ErrTaskState:
 		return http.StatusConflict

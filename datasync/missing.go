@@ -151,17 +151,29 @@ func missingBefore(since string, t time.Time) bool {
 // that have just gone missing.
 func (pr *pullRun) freshPart(ctx context.Context, db bun.IDB, dataType DataType, uids []string) (sweepPart, error) {
 	if pr.policy.OnMissing == MissingDelete {
-		return sweepPart{dataType: dataType, action: actionDelete, records: sweptRecords(uids)}, nil
+		return deletePart(dataType, uids), nil
 	}
 	stored, err := loadStoredByUID(ctx, db, pr.name, dataType, uids)
 	if err != nil {
 		return sweepPart{}, err
 	}
+	return markPart(dataType, uids, stored, pr.at), nil
+}
+
+// deletePart syncs the uids of dataType as deleted.
+func deletePart(dataType DataType, uids []string) sweepPart {
+	return sweepPart{dataType: dataType, action: actionDelete, records: sweptRecords(uids)}
+}
+
+// markPart syncs the uids of dataType again as stored, marked missing
+// since at and, for users, disabled. The sweep and [Editor.Remove] share
+// it, so a user removed by hand and one a pull no longer has look alike.
+func markPart(dataType DataType, uids []string, stored map[string]Record, at time.Time) sweepPart {
 	part := sweepPart{dataType: dataType, action: actionMark}
 	if dataType == DataTypeUser {
 		part.action = actionDisable
 	}
-	since := pr.at.Format(time.RFC3339)
+	since := at.Format(time.RFC3339)
 	for _, uid := range uids {
 		rec, ok := stored[uid]
 		// A record the source itself sent as deleted has nothing left
@@ -175,7 +187,7 @@ func (pr *pullRun) freshPart(ctx context.Context, db bun.IDB, dataType DataType,
 		}
 		part.records = append(part.records, rec)
 	}
-	return part, nil
+	return part
 }
 
 // enabledKey is the record key of a user's enabled flag.

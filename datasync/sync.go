@@ -167,26 +167,33 @@ func runLockKey(schema, sourceName string) int64 {
 	return int64(h.Sum64())
 }
 
-// prepare loads the policy of data's source, applies it to data (its
-// identity and match key, see applyPolicy) and validates data. A push is
-// one UserData: there are no other parts to remember for (nil state), so
-// its departments' references are translated within it only.
+// prepare loads the policy of data's source and prepares data under it
+// (prepareWith).
 func (m *Manager) prepare(ctx context.Context, data *UserData) (*Policy, map[string]int, error) {
 	pol, err := sourcePolicy(ctx, m.db, data.SourceName)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := applyPolicy(pol, nil, data); err != nil {
-		return nil, nil, err
-	}
-	if err := m.transform(pol, data); err != nil {
-		return nil, nil, err
-	}
-	uids, err := m.validate(data)
+	uids, err := m.prepareWith(pol, data)
 	if err != nil {
 		return nil, nil, err
 	}
 	return pol, uids, nil
+}
+
+// prepareWith applies pol to data (its identity and match key, see
+// applyPolicy), lets the resources transform it and validates it,
+// returning its uids. A push is one UserData: there are no other parts to
+// remember for (nil state), so its departments' references are translated
+// within it only.
+func (m *Manager) prepareWith(pol *Policy, data *UserData) (map[string]int, error) {
+	if err := applyPolicy(pol, nil, data); err != nil {
+		return nil, err
+	}
+	if err := m.transform(pol, data); err != nil {
+		return nil, err
+	}
+	return m.validate(data)
 }
 
 // syncData runs one UserData inside tx: UpdateOrCreate without its own

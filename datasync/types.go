@@ -194,9 +194,13 @@ type SyncCount struct {
 }
 
 // FailedRecord is a record a resource could not apply, with the reason.
+// Err, when set, is the cause for callers to tell apart with errors.Is
+// (ErrConflict); it is not part of the JSON, and a failure read back from
+// a stored plan has none.
 type FailedRecord struct {
 	Record  Record `json:"record"`
 	Message string `json:"message"`
+	Err     error  `json:"-"`
 }
 
 // MarshalJSON writes the failed record with its passwords redacted: push

@@ -88,10 +88,12 @@ func (r *DepartmentsSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, b 
 
 // departmentSyncOmit are the department record keys written by no one
 // (NocoBase's list: keys, times, authors, references) plus isLeaf, which
-// the server keeps, and missingSince, the manager's mark of a department
-// its source no longer has.
+// the server keeps, missingSince, the manager's mark of a department its
+// source no longer has, and sourceData, the source's own form of the
+// record.
 func departmentSyncOmit() []string {
-	return []string{"id", "uid", "createdAt", "updatedAt", "createdById", "updatedById", "isDeleted", "parentId", "parentUid", "isLeaf", "missingSince"}
+	return []string{"id", "uid", "createdAt", "updatedAt", "createdById", "updatedById", "isDeleted", "parentId", "parentUid", "isLeaf",
+		datasync.MissingSinceKey, datasync.SourceDataKey}
 }
 
 // deptSchema is what the resource needs of the models in one database.

@@ -28,8 +28,9 @@ var usersSyncOmit = []string{
 	"createdById", "updatedById", "isDeleted", "departments",
 	"mainDepartmentId", "passwordChangeTz",
 	// "roles" is the roles resource's; "missingSince" the manager's mark
-	// of a user its source no longer has.
-	"roles", "missingSince",
+	// of a user its source no longer has; "sourceData" the source's own
+	// form of the record.
+	"roles", datasync.MissingSinceKey, datasync.SourceDataKey,
 }
 
 // enabledColumn is the user's enabled flag.
@@ -58,7 +59,8 @@ const (
 // systemSettings, sort, createdById, updatedById, isDeleted and
 // departments, as in NocoBase, and mainDepartmentId and passwordChangeTz,
 // which the server and the departments resource own ("roles" is the roles
-// resource's). The plan lists other keys in Ignored. A value of the wrong
+// resource's, [datasync.SourceDataKey] the source's own form of the
+// record). The plan lists other keys in Ignored. A value of the wrong
 // type fails its record. "enabled" is written when a record has it.
 //
 // "password" is the source's password in the format its policy names
@@ -660,6 +662,16 @@ func (p *userPlanner) fail(ur *userRecord, msg string) {
 	})
 }
 
+// failConflict fails the record for taking field's value from another
+// user; its Err matches datasync.ErrConflict, for callers (a SCIM server's
+// 409) to tell a clash from other failures.
+func (p *userPlanner) failConflict(ur *userRecord, field string) {
+	msg := fmt.Sprintf("uid %q: field %q is already used by another user", ur.uid(), field)
+	p.plan.Failures = append(p.plan.Failures, datasync.FailedRecord{
+		Record: redactPassword(ur.rec.MetaData), Message: msg, Err: fmt.Errorf("%s: %w", msg, datasync.ErrConflict),
+	})
+}
+
 // planDelete plans an isDeleted record: NocoBase's updateUser with
 // isDeleted, for linked records only.
 func (p *userPlanner) planDelete(ur *userRecord) {
@@ -699,7 +711,7 @@ func (p *userPlanner) planUpdate(ur *userRecord, pk int64, row reflect.Value, re
 		p.plan.Kept = append(p.plan.Kept, datasync.RecordChange{UID: ur.uid(), PK: strconv.FormatInt(pk, 10), Reason: reasonRootEnabled})
 	}
 	if field, clash := p.clash(pk, changed, false); clash {
-		p.fail(ur, fmt.Sprintf("field %q is already used by another user", field))
+		p.failConflict(ur, field)
 		return false
 	}
 	if len(changed) == 0 && reason == "" {
@@ -716,7 +728,7 @@ func (p *userPlanner) planUpdate(ur *userRecord, pk int64, row reflect.Value, re
 // planCreate plans a new user with the record's values.
 func (p *userPlanner) planCreate(ur *userRecord, reason string) {
 	if field, clash := p.clash(0, ur.vals, true); clash {
-		p.fail(ur, fmt.Sprintf("field %q is already used by another user", field))
+		p.failConflict(ur, field)
 		return
 	}
 	vals := ur.vals

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
@@ -530,9 +531,9 @@ func TestUsersSyncSkipFailed(t *testing.T) {
 		res := results[0]
 		want := []datasync.FailedRecord{
 			{Record: datasync.Record{"uid": "1", "email": "a@x", "age": "thirty"}, Message: `uid "1": field "age": want a whole number, got a string`},
-			{Record: datasync.Record{"uid": "3", "email": "b@x"}, Message: `uid "3": field "email" is already used by another user`},
+			{Record: datasync.Record{"uid": "3", "email": "b@x"}, Message: `uid "3": field "email" is already used by another user`, Err: datasync.ErrConflict},
 		}
-		if diff := cmp.Diff(want, res.Detail.FailedRecords); diff != "" {
+		if diff := cmp.Diff(want, res.Detail.FailedRecords, cmpopts.EquateErrors()); diff != "" {
 			t.Errorf("failed records (-want +got):\n%s", diff)
 		}
 		if diff := cmp.Diff(datasync.SyncCount{All: 3, Success: 1, Failed: 2}, res.Detail.Count); diff != "" {

@@ -1,0 +1,165 @@
+package datasync
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/internal/sqllist"
+)
+
+// RecordQuery selects the sync records [Manager.StoredRecords] reads: those
+// of one source and data type, narrowed to UIDs when it is not empty.
+// Records marked missing (MissingSinceKey) are left out unless
+// IncludeMissing is set.
+type RecordQuery struct {
+	SourceName     string
+	DataType       DataType
+	UIDs           []string
+	IncludeMissing bool
+}
+
+// StoredRecord is a sync record as stored, with when it was first and
+// last written and, when its source no longer has it (see
+// MissingSinceKey), the time of its mark.
+type StoredRecord struct {
+	OriginRecord
+	CreatedAt, UpdatedAt time.Time
+	MissingSince         string
+}
+
+// StoredRecords returns the sync records q selects that still have a link
+// to a resource row, oldest (lowest id) first, each with its links oldest
+// first: what a source made and still has, for a host that serves the
+// source's own view of it (a SCIM server's GET and list). Records synced
+// as deleted have no links, so they are never among them.
+//
+// Records and links are read in two queries: read through a transaction
+// ([Editor.DB]) to see them as of one moment. The uids are one bound
+// argument however many there are.
+func (m *Manager) StoredRecords(ctx context.Context, db bun.IDB, q RecordQuery) ([]*StoredRecord, error) {
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	return loadRecords(ctx, db, q, true)
+}
+
+// check refuses a query that can select nothing meaningful.
+func (q *RecordQuery) check() error {
+	if q.SourceName == "" {
+		return &DataError{Message: "a record query needs a sourceName"}
+	}
+	if q.DataType != DataTypeUser && q.DataType != DataTypeDepartment {
+		return &DataError{Message: fmt.Sprintf("dataType must be user or department, got %q", q.DataType)}
+	}
+	return nil
+}
+
+// storedRow is a sync record as loadRecords reads it.
+type storedRow struct {
+	ID           int64           `bun:"id"`
+	SourceUk     string          `bun:"sourceUk"`
+	MetaData     json.RawMessage `bun:"metaData"`
+	LastMetaData json.RawMessage `bun:"lastMetaData"`
+	CreatedAt    time.Time       `bun:"createdAt"`
+	UpdatedAt    time.Time       `bun:"updatedAt"`
+	MissingSince sql.NullString  `bun:"missingSince"`
+}
+
+// storedLinkRow is a link as loadRecords reads it; a NULL resourcePk
+// reads as "".
+type storedLinkRow struct {
+	RecordID   int64          `bun:"recordId"`
+	Resource   string         `bun:"resource"`
+	ResourcePk sql.NullString `bun:"resourcePk"`
+}
+
+// loadRecords reads the records q selects, with their links; linked keeps
+// only those with at least one.
+func loadRecords(ctx context.Context, db bun.IDB, q RecordQuery, linked bool) ([]*StoredRecord, error) {
+	var rows []storedRow
+	sel := db.NewSelect().TableExpr("? AS r", recordsTable).
+		Column("r.id", "r.sourceUk", "r.metaData", "r.lastMetaData", "r.createdAt", "r.updatedAt").
+		ColumnExpr("? AS ?", missingSinceExpr(db), bun.Ident("missingSince")).
+		OrderExpr("r.? ASC", bun.Ident("id"))
+	q.where(db, sel)
+	if linked {
+		sel.Where("EXISTS (SELECT 1 FROM ? AS l WHERE l.? = r.?)", linksTable, bun.Ident("recordId"), bun.Ident("id"))
+	}
+	if err := sel.Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("datasync: read the %s sync records of %q: %w", q.DataType, q.SourceName, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	out := make([]*StoredRecord, len(rows))
+	byID := make(map[int64]*StoredRecord, len(rows))
+	for i, row := range rows {
+		rec, err := storedRecord(q, row)
+		if err != nil {
+			return nil, err
+		}
+		out[i], byID[row.ID] = rec, rec
+	}
+	var links []storedLinkRow
+	lsel := db.NewSelect().TableExpr("? AS l", linksTable).
+		Column("l.recordId", "l.resource", "l.resourcePk").
+		Join("JOIN ? AS r ON r.? = l.?", recordsTable, bun.Ident("id"), bun.Ident("recordId")).
+		OrderExpr("l.? ASC", bun.Ident("id"))
+	q.where(db, lsel)
+	if err := lsel.Scan(ctx, &links); err != nil {
+		return nil, fmt.Errorf("datasync: read the links of the %s sync records of %q: %w", q.DataType, q.SourceName, err)
+	}
+	for _, l := range links {
+		// A record written between the two reads (outside a
+		// transaction) is not among the rows: its links are skipped.
+		if rec, ok := byID[l.RecordID]; ok {
+			rec.Resources = append(rec.Resources, Link{Resource: l.Resource, ResourcePk: l.ResourcePk.String})
+		}
+	}
+	if !linked {
+		return out, nil
+	}
+	// Outside a transaction the links may have gone between the reads.
+	kept := out[:0]
+	for _, rec := range out {
+		if len(rec.Resources) > 0 {
+			kept = append(kept, rec)
+		}
+	}
+	return kept, nil
+}
+
+// where adds q's conditions on the records (alias r) to sel.
+func (q *RecordQuery) where(db bun.IDB, sel *bun.SelectQuery) {
+	sel.Where("r.? = ? AND r.? = ?", bun.Ident("sourceName"), q.SourceName, bun.Ident("dataType"), q.DataType)
+	if len(q.UIDs) > 0 {
+		sel.Where("?", sqllist.InTexts(db, bun.Ident("r.sourceUk"), q.UIDs))
+	}
+	if !q.IncludeMissing {
+		sel.Where("? IS NULL", missingSinceExpr(db))
+	}
+}
+
+// storedRecord decodes a row of q's records.
+func storedRecord(q RecordQuery, row storedRow) (*StoredRecord, error) {
+	meta, err := decodeRecord(row.MetaData)
+	if err != nil {
+		return nil, fmt.Errorf("datasync: %s sync record %q of %q: %w", q.DataType, row.SourceUk, q.SourceName, err)
+	}
+	last, err := decodeRecord(row.LastMetaData)
+	if err != nil {
+		return nil, fmt.Errorf("datasync: %s sync record %q of %q: lastMetaData: %w", q.DataType, row.SourceUk, q.SourceName, err)
+	}
+	return &StoredRecord{
+		OriginRecord: OriginRecord{
+			ID: row.ID, SourceName: q.SourceName, SourceUk: row.SourceUk, DataType: q.DataType,
+			MetaData: meta, LastMetaData: last,
+		},
+		CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt, MissingSince: row.MissingSince.String,
+	}, nil
+}
