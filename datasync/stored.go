@@ -5,22 +5,40 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/schema"
 
 	"github.com/gatehouse-dev/gatehouse/internal/sqllist"
 )
 
 // RecordQuery selects the sync records [Manager.StoredRecords] reads: those
-// of one source and data type, narrowed to UIDs when it is not empty.
-// Records marked missing (MissingSinceKey) are left out unless
-// IncludeMissing is set.
+// of one source and data type, narrowed to UIDs when it is not empty and
+// to the records every one of Fields matches. Records marked missing
+// (MissingSinceKey) are left out unless IncludeMissing is set.
 type RecordQuery struct {
 	SourceName     string
 	DataType       DataType
 	UIDs           []string
+	Fields         []FieldMatch
 	IncludeMissing bool
+}
+
+// FieldMatch narrows a RecordQuery to the records whose metaData holds the
+// string Value at Path: a record key, or keys into nested objects
+// ({SourceDataKey, "externalId"}). FoldCase compares with SQL's lower() on
+// both sides, which folds the ASCII letters A–Z on both databases (and
+// more on PostgreSQL): a caller needing Unicode case folding passes only
+// ASCII values here and compares the rest itself. The match is done by the
+// database, so a source of 100,000 users need not be read to find one.
+type FieldMatch struct {
+	Path     []string
+	Value    string
+	FoldCase bool
 }
 
 // StoredRecord is a sync record as stored, with when it was first and
@@ -56,7 +74,32 @@ func (q *RecordQuery) check() error {
 	if q.DataType != DataTypeUser && q.DataType != DataTypeDepartment {
 		return &DataError{Message: fmt.Sprintf("dataType must be user or department, got %q", q.DataType)}
 	}
+	for i, f := range q.Fields {
+		if len(f.Path) == 0 {
+			return &DataError{Message: fmt.Sprintf("fields[%d]: a field match needs a path", i)}
+		}
+		for _, key := range f.Path {
+			// SQLite's JSON paths cannot quote these.
+			if key == "" || strings.ContainsAny(key, "\"\\") {
+				return &DataError{Message: fmt.Sprintf("fields[%d]: path key %q: want a non-empty key without quotes or backslashes", i, key)}
+			}
+		}
+	}
 	return nil
+}
+
+// fieldExpr is the SQL of the text at path in a record's metaData (alias
+// r), NULL when there is none.
+func fieldExpr(db bun.IDB, path []string) schema.QueryWithArgs {
+	if db.Dialect().Name() == dialect.PG {
+		return bun.SafeQuery(`(r."metaData" #>> ?)`, pgdialect.Array(path))
+	}
+	var b strings.Builder
+	b.WriteString("$")
+	for _, key := range path {
+		b.WriteString(`."` + key + `"`)
+	}
+	return bun.SafeQuery(`json_extract(r."metaData", ?)`, b.String())
 }
 
 // storedRow is a sync record as loadRecords reads it.
@@ -139,6 +182,13 @@ func (q *RecordQuery) where(db bun.IDB, sel *bun.SelectQuery) {
 	sel.Where("r.? = ? AND r.? = ?", bun.Ident("sourceName"), q.SourceName, bun.Ident("dataType"), q.DataType)
 	if len(q.UIDs) > 0 {
 		sel.Where("?", sqllist.InTexts(db, bun.Ident("r.sourceUk"), q.UIDs))
+	}
+	for _, f := range q.Fields {
+		if f.FoldCase {
+			sel.Where("lower(?) = lower(?)", fieldExpr(db, f.Path), f.Value)
+		} else {
+			sel.Where("? = ?", fieldExpr(db, f.Path), f.Value)
+		}
 	}
 	if !q.IncludeMissing {
 		sel.Where("? IS NULL", missingSinceExpr(db))

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
@@ -67,6 +68,24 @@ func TestStoredRecords(t *testing.T) {
 		if diff := cmp.Diff([]string{"c", "b"}, f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeUser, UIDs: []string{"b", "zz", "c", `"'; --`}})); diff != "" {
 			t.Errorf("users narrowed to b and c (-want +got):\n%s", diff)
 		}
+		for _, c := range []struct {
+			fields []datasync.FieldMatch
+			want   []string
+		}{
+			{[]datasync.FieldMatch{{Path: []string{"username"}, Value: "bob"}}, []string{"b"}},
+			{[]datasync.FieldMatch{{Path: []string{"username"}, Value: "BOB"}}, nil},
+			{[]datasync.FieldMatch{{Path: []string{"username"}, Value: "BOB", FoldCase: true}}, []string{"b"}},
+			{[]datasync.FieldMatch{{Path: []string{datasync.SourceDataKey, "userName"}, Value: "carol"}}, []string{"c"}},
+			{[]datasync.FieldMatch{{Path: []string{datasync.SourceDataKey, "name", "givenName"}, Value: "Ada"}}, []string{"c", "a", "b"}},
+			{[]datasync.FieldMatch{{Path: []string{datasync.SourceDataKey, "name", "givenName"}, Value: "Ada"}, {Path: []string{"nickname"}, Value: "N ann"}}, []string{"a"}},
+			{[]datasync.FieldMatch{{Path: []string{"username"}, Value: "' OR 1=1 --"}}, nil},
+			{[]datasync.FieldMatch{{Path: []string{"nosuchkey"}, Value: ""}}, nil},
+		} {
+			got := f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeUser, Fields: c.fields})
+			if diff := cmp.Diff(c.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("fields %+v (-want +got):\n%s", c.fields, diff)
+			}
+		}
 		if diff := cmp.Diff([]string{"g1"}, f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeDepartment})); diff != "" {
 			t.Errorf("departments (-want +got):\n%s", diff)
 		}
@@ -119,6 +138,8 @@ func TestStoredRecordsBadQuery(t *testing.T) {
 			{datasync.RecordQuery{DataType: datasync.DataTypeUser}, "a record query needs a sourceName"},
 			{datasync.RecordQuery{SourceName: "hr"}, `dataType must be user or department, got ""`},
 			{datasync.RecordQuery{SourceName: "hr", DataType: "role"}, `dataType must be user or department, got "role"`},
+			{datasync.RecordQuery{SourceName: "hr", DataType: datasync.DataTypeUser, Fields: []datasync.FieldMatch{{Value: "x"}}}, "fields[0]: a field match needs a path"},
+			{datasync.RecordQuery{SourceName: "hr", DataType: datasync.DataTypeUser, Fields: []datasync.FieldMatch{{Path: []string{`a"b`}}}}, `fields[0]: path key "a\"b": want a non-empty key without quotes or backslashes`},
 		}
 		for _, c := range cases {
 			recs, err := f.m.StoredRecords(context.Background(), db, c.q)

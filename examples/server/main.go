@@ -40,7 +40,7 @@ func main() {
 // usage is printed by -h.
 func usage(out io.Writer, fs *flag.FlagSet) func() {
 	return func() {
-		fmt.Fprintf(out, "usage: server [-db PATH | -pg DSN] [-addr :8080] [-root-password PW]\n")
+		fmt.Fprintf(out, "usage: server [-db PATH | -pg DSN] [-addr :8080] [-root-password PW] [-scim-token TOKEN]\n")
 		fs.PrintDefaults()
 	}
 }

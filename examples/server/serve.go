@@ -39,7 +39,7 @@ func run(ctx context.Context, f flags, out io.Writer, ready chan<- string) error
 			return err
 		}
 	}
-	svc, err := app.New(ctx, app.Config{DB: db, Secret: secret, RootPassword: f.rootPassword, Logger: slog.Default()})
+	svc, err := app.New(ctx, app.Config{DB: db, Secret: secret, RootPassword: f.rootPassword, Logger: slog.Default(), SCIMToken: f.scimToken})
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func run(ctx context.Context, f flags, out io.Writer, ready chan<- string) error
 		return err
 	}
 	srv := &http.Server{Handler: svc.Handler, ReadHeaderTimeout: 10 * time.Second}
-	printWelcome(out, ln.Addr().String(), svc.RootPassword)
+	printWelcome(out, ln.Addr().String(), svc.RootPassword, f.scimToken != "")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -88,7 +88,7 @@ func openDB(ctx context.Context, f flags) (*bun.DB, error) {
 }
 
 // printWelcome tells the operator where the API is and how to sign in.
-func printWelcome(out io.Writer, addr, rootPassword string) {
+func printWelcome(out io.Writer, addr, rootPassword string, scim bool) {
 	host, port, err := net.SplitHostPort(addr)
 	if err == nil && (host == "" || host == "::" || host == "0.0.0.0") {
 		addr = net.JoinHostPort("localhost", port)
@@ -103,4 +103,7 @@ func printWelcome(out io.Writer, addr, rootPassword string) {
 		fmt.Fprintf(out, "root password (shown once, change it): %s\n", rootPassword)
 	}
 	fmt.Fprintf(out, "sign in:\n  curl -s -X POST %s/auth:signIn -H 'Content-Type: application/json' -d '{\"account\":\"nocobase\",\"password\":\"%s\"}'\n", url, password)
+	if scim {
+		fmt.Fprintf(out, "SCIM 2.0 for identity providers (tenant URL; the secret token is -scim-token): http://%s%s\n", addr, app.SCIMPath)
+	}
 }

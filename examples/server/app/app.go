@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/acl"
 	"github.com/gatehouse-dev/gatehouse/acl/aclstore"
 	"github.com/gatehouse-dev/gatehouse/datasync"
+	"github.com/gatehouse-dev/gatehouse/datasync/scim"
 	"github.com/gatehouse-dev/gatehouse/datasync/syncapi"
 	"github.com/gatehouse-dev/gatehouse/filterop"
 	"github.com/gatehouse-dev/gatehouse/resourcer"
@@ -58,7 +59,15 @@ type Config struct {
 	// Logger receives the request logs and the packages' own;
 	// slog.Default() when nil.
 	Logger *slog.Logger
+	// SCIMToken, when set, serves a SCIM 2.0 server at SCIMPath for
+	// identity providers (Okta, Entra ID) to provision users and groups
+	// with, authenticated by this bearer token. No SCIM without it.
+	SCIMToken string
 }
+
+// SCIMPath is where Handler serves SCIM when Config.SCIMToken is set: the
+// tenant URL to give an identity provider is the server's address + this.
+const SCIMPath = "/scim/v2"
 
 // App is the wired service.
 type App struct {
@@ -124,7 +133,21 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		sync.Close()
 		return nil, err
 	}
-	app.Handler = logRequests(cfg.Logger, users.Authenticate(auth)(rs))
+	var handler http.Handler = users.Authenticate(auth)(rs)
+	if cfg.SCIMToken != "" {
+		// SCIM has its own token and sees only what it provisioned: it is
+		// not behind the users' authentication or the ACL.
+		provision, err := scim.New(sync, scim.Options{Token: cfg.SCIMToken, Logger: cfg.Logger})
+		if err != nil {
+			sync.Close()
+			return nil, fmt.Errorf("%w: SCIM: %w", ErrConfig, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle(SCIMPath+"/", provision)
+		mux.Handle("/", handler)
+		handler = mux
+	}
+	app.Handler = logRequests(cfg.Logger, handler)
 
 	watchCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	app.stopWatch, app.watching = stop, make(chan struct{})

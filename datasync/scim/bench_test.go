@@ -1,0 +1,124 @@
+package scim_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/datasync"
+	"github.com/gatehouse-dev/gatehouse/datasync/scim"
+	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
+)
+
+// statementCounter counts the statements a database runs: a group PATCH
+// that adds n members must cost the same few statements whatever n is.
+type statementCounter struct{ n atomic.Int64 }
+
+func (c *statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c *statementCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// seedUsers provisions n SCIM users straight through the datasync core,
+// as the handler stores them, and returns their ids: creating them over
+// HTTP one by one would time the set-up, not the PATCH.
+func seedUsers(tb testing.TB, s *server, prefix string, n int) []string {
+	tb.Helper()
+	recs := make([]datasync.Record, n)
+	ids := make([]string, n)
+	for i := range recs {
+		id := fmt.Sprintf("%s-%05d", prefix, i)
+		name := fmt.Sprintf("%s.%d", prefix, i)
+		ids[i] = id
+		recs[i] = datasync.Record{"uid": id, "username": name, "nickname": name, "enabled": true, "departments": []any{},
+			datasync.SourceDataKey: map[string]any{"id": id, "userName": name, "schemas": []any{scim.UserSchemaURN}}}
+	}
+	err := s.m.Edit(context.Background(), scim.DefaultSourceName, func(ctx context.Context, e *datasync.Editor) error {
+		_, err := e.Push(ctx, datasync.UserData{DataType: datasync.DataTypeUser, Records: recs})
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ids
+}
+
+// addMembersBody is a PATCH adding ids to a group, as Okta and Entra send it.
+func addMembersBody(ids []string) string {
+	var b strings.Builder
+	b.WriteString(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[`)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"value":"` + id + `"}`)
+	}
+	b.WriteString(`]}]}`)
+	return b.String()
+}
+
+// patchStatements is the number of statements one PATCH adding the users
+// ids to a new group runs.
+func patchStatements(tb testing.TB, s *server, c *statementCounter, ids []string) int64 {
+	tb.Helper()
+	gid := s.createGroup("g-" + ids[0])
+	before := c.n.Load()
+	s.do("PATCH", "/Groups/"+gid, addMembersBody(ids)).want(tb, http.StatusNoContent)
+	return c.n.Load() - before
+}
+
+// Adding 1,000 members is one set-based write: it runs no more statements
+// than adding 10 does.
+func TestPatchGroupMembersIsSetBased(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		c := &statementCounter{}
+		db = db.WithQueryHook(c)
+		s := newServer(t, db, scim.Options{MaxPayloadBytes: 1 << 22})
+		few := patchStatements(t, s, c, seedUsers(t, s, "few", 10))
+		many := patchStatements(t, s, c, seedUsers(t, s, "many", 1000))
+		if many > few {
+			t.Errorf("adding 1,000 members ran %d statements, adding 10 ran %d: want no more", many, few)
+		}
+		if titles := s.memberTitles("many.999"); strings.Join(titles, ",") != "g-many-00000" {
+			t.Errorf("many.999 in %v", titles)
+		}
+	})
+}
+
+func BenchmarkSCIMCreateUser(b *testing.B) {
+	s := newServer(b, dbtest.SQLite(b), scim.Options{})
+	i := 0
+	for b.Loop() {
+		i++
+		s.do("POST", "/Users", userBody(fmt.Sprintf("bench%d", i))).want(b, http.StatusCreated)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+func BenchmarkSCIMPatchGroupMembers(b *testing.B) {
+	db := dbtest.SQLite(b)
+	c := &statementCounter{}
+	db = db.WithQueryHook(c)
+	s := newServer(b, db, scim.Options{MaxPayloadBytes: 1 << 22})
+	body := addMembersBody(seedUsers(b, s, "m", 1000))
+	var statements int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		gid := s.createGroup(fmt.Sprintf("group %d", i))
+		before := c.n.Load()
+		b.StartTimer()
+		s.do("PATCH", "/Groups/"+gid, body).want(b, http.StatusNoContent)
+		statements += c.n.Load() - before
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "members/s")
+	b.ReportMetric(float64(statements)/float64(b.N), "statements/op")
+}

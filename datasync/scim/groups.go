@@ -1,0 +1,225 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/datasync"
+)
+
+// Groups are departments (GroupsAsDepartments): displayName is the title,
+// User members the department's members, Group members its children. See
+// members.go for where members are kept.
+
+// postGroup is POST /Groups: a department with a new UUID as its id,
+// then its members.
+func (h *handler) postGroup(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
+	res, _, err := decodeResource(GroupResource, req.body)
+	if err != nil {
+		return outcome{}, err
+	}
+	want := setOf(res["members"])
+	delete(res, "members")
+	id := uuid.NewString()
+	res["id"] = id
+	d := &directory{}
+	if len(want) > 0 {
+		if d, err = h.loadDirectory(ctx, e.DB()); err != nil {
+			return outcome{}, err
+		}
+		if err := d.resolveMembers(id, want); err != nil {
+			return outcome{}, err
+		}
+	}
+	if err := push(ctx, e, datasync.DataTypeDepartment, []datasync.Record{groupRecord(res, "")}); err != nil {
+		return outcome{}, err
+	}
+	if err := h.changeMembers(ctx, e, d, id, memberSet{}, want); err != nil {
+		return outcome{}, err
+	}
+	out, err := h.readGroup(ctx, e.DB(), id, req.members, req.base)
+	return outcome{http.StatusCreated, out}, err
+}
+
+// readGroup reads group id, served, with its members when withMembers.
+func (h *handler) readGroup(ctx context.Context, db bun.IDB, id string, withMembers bool, base string) (served, error) {
+	rec, err := h.liveRecord(ctx, db, GroupResource, id)
+	if err != nil {
+		return served{}, err
+	}
+	var members []any
+	if withMembers {
+		idx, err := h.memberIndex(ctx, db, func(gid string) bool { return gid == id })
+		if err != nil {
+			return served{}, err
+		}
+		members = idx[id]
+	}
+	return serveGroup(rec, members, base), nil
+}
+
+// getGroup is GET /Groups/{id}; excludedAttributes=members (Entra's
+// read) does not read the members at all.
+func (h *handler) getGroup(w http.ResponseWriter, r *http.Request, id string) error {
+	p, err := parseProjection(GroupResource, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	s, err := h.readGroup(r.Context(), h.m.DB(), id, p.wants("members"), h.baseURL(r))
+	if err != nil {
+		return err
+	}
+	respondGet(w, r, GroupResource, s, p)
+	return nil
+}
+
+// listGroups is GET /Groups. Members are read, for all groups at once,
+// only when they are served or the filter may test them.
+func (h *handler) listGroups(w http.ResponseWriter, r *http.Request, _ string) error {
+	lq, err := h.parseList(GroupResource, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	ctx, db := r.Context(), h.m.DB()
+	var uids []string
+	if lq.filter != nil {
+		if id, ok := lq.filter.Equal("id"); ok {
+			uids = []string{id}
+		}
+	}
+	recs, err := h.records(ctx, db, datasync.DataTypeDepartment, false, uids...)
+	if err != nil {
+		return err
+	}
+	var idx map[string][]any
+	if lq.wants("members") || strings.Contains(strings.ToLower(lq.rawFilter), "members") {
+		if idx, err = h.memberIndex(ctx, db, func(string) bool { return true }); err != nil {
+			return err
+		}
+	}
+	base := h.baseURL(r)
+	var matched []map[string]any
+	for _, rec := range recs {
+		if !lq.prefilterGroup(resourceOf(rec)) {
+			continue
+		}
+		if s := serveGroup(rec, idx[rec.SourceUk], base); lq.matches(s.res) {
+			matched = append(matched, s.res)
+		}
+	}
+	writeJSON(w, http.StatusOK, lq.page(GroupResource, matched))
+	return nil
+}
+
+// prefilterGroup reports whether a stored group may pass the filter,
+// judging by its top-level eq on displayName (case-insensitive) or
+// externalId (exact): Entra looks a group up by displayName before it
+// creates it.
+func (lq listQuery) prefilterGroup(res map[string]any) bool {
+	if lq.filter == nil {
+		return true
+	}
+	if want, ok := lq.filter.Equal("displayName"); ok {
+		got, _ := res["displayName"].(string)
+		if !strings.EqualFold(got, want) {
+			return false
+		}
+	}
+	if want, ok := lq.filter.Equal("externalId"); ok {
+		got, _ := res["externalId"].(string)
+		if got != want {
+			return false
+		}
+	}
+	return true
+}
+
+// putGroup is PUT /Groups/{id}: the body's members become the group's
+// members. It answers 200 with the group.
+func (h *handler) putGroup(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
+	res, _, err := decodeResource(GroupResource, req.body)
+	if err != nil {
+		return outcome{}, err
+	}
+	out, err := h.writeGroup(ctx, e, req, req.members, func(map[string]any) (map[string]any, error) { return res, nil })
+	return outcome{http.StatusOK, out}, err
+}
+
+// patchGroup is PATCH /Groups/{id}. It answers 204 No Content, as Okta
+// and Entra expect of a group (RFC 7644 §3.5.2 allows it), unless the
+// request asks for attributes: then 200 with the group.
+func (h *handler) patchGroup(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
+	ops, err := ParsePatch(req.body)
+	if err != nil {
+		return outcome{}, err
+	}
+	out, err := h.writeGroup(ctx, e, req, req.full && req.members, func(stored map[string]any) (map[string]any, error) {
+		res, _, err := ApplyPatch(GroupResource, stored, ops)
+		return res, err
+	})
+	if !req.full {
+		return outcome{http.StatusNoContent, out}, err
+	}
+	return outcome{http.StatusOK, out}, err
+}
+
+// writeGroup reads group req.id with its members, checks If-Match, has
+// change make the new group (members included) from the stored one, and
+// writes the group and the changes to its members. It returns the group
+// as it is then, with members when withMembers.
+func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeReq, withMembers bool, change func(stored map[string]any) (map[string]any, error)) (served, error) {
+	id := req.id
+	rec, err := h.liveRecord(ctx, e.DB(), GroupResource, id)
+	if err != nil {
+		return served{}, err
+	}
+	if err := checkIfMatch(req.ifMatch, serveGroup(rec, nil, "").version); err != nil {
+		return served{}, err
+	}
+	d, err := h.loadDirectory(ctx, e.DB())
+	if err != nil {
+		return served{}, err
+	}
+	idx := d.members(func(gid string) bool { return gid == id })
+	stored := resourceOf(rec)
+	stored["id"] = id
+	if len(idx[id]) > 0 {
+		stored["members"] = idx[id]
+	}
+	res, err := change(stored)
+	if err != nil {
+		return served{}, err
+	}
+	have, want := setOf(idx[id]), setOf(res["members"])
+	if err := d.resolveMembers(id, want); err != nil {
+		return served{}, err
+	}
+	delete(res, "members")
+	res["id"] = id
+	if err := push(ctx, e, datasync.DataTypeDepartment, []datasync.Record{groupRecord(res, rec.MetaData.ParentUID())}); err != nil {
+		return served{}, err
+	}
+	if err := h.changeMembers(ctx, e, d, id, have, want); err != nil {
+		return served{}, err
+	}
+	return h.readGroup(ctx, e.DB(), id, withMembers, req.base)
+}
+
+// deleteGroup is DELETE /Groups/{id}: the department goes as the
+// source's policy says (marked missing and kept by default), and SCIM no
+// longer sees it, nor lists it among its users' groups.
+func (h *handler) deleteGroup(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
+	rec, err := h.liveRecord(ctx, e.DB(), GroupResource, req.id)
+	if err != nil {
+		return outcome{}, err
+	}
+	if err := checkIfMatch(req.ifMatch, serveGroup(rec, nil, "").version); err != nil {
+		return outcome{}, err
+	}
+	_, err = e.Remove(ctx, datasync.DataTypeDepartment, req.id)
+	return outcome{status: http.StatusNoContent}, storeError(err)
+}
