@@ -25,6 +25,10 @@ type RecordQuery struct {
 	DataType       DataType
 	UIDs           []string
 	Fields         []FieldMatch
+	// InDepartments narrows user records to those whose "departments"
+	// name one of these department uids (as a uid or as {uid, ...}): a
+	// department's members, found by the database.
+	InDepartments  []string
 	IncludeMissing bool
 }
 
@@ -190,9 +194,26 @@ func (q *RecordQuery) where(db bun.IDB, sel *bun.SelectQuery) {
 			sel.Where("? = ?", fieldExpr(db, f.Path), f.Value)
 		}
 	}
+	if len(q.InDepartments) > 0 {
+		sel.Where("EXISTS (?)", departmentEntries(db, q.InDepartments))
+	}
 	if !q.IncludeMissing {
 		sel.Where("? IS NULL", missingSinceExpr(db))
 	}
+}
+
+// departmentEntries selects the entries of a user record's (alias r)
+// "departments" that name one of uids: an entry is a uid (string or
+// number) or an object with a "uid".
+func departmentEntries(db bun.IDB, uids []string) schema.QueryWithArgs {
+	if db.Dialect().Name() == dialect.PG {
+		return bun.SafeQuery(`SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(r."metaData"->'departments') = 'array' `+
+			`THEN r."metaData"->'departments' END) AS d(e) `+
+			`WHERE (CASE json_typeof(d.e) WHEN 'object' THEN d.e->>'uid' ELSE d.e#>>'{}' END) = ANY(?)`, pgdialect.Array(uids))
+	}
+	return bun.SafeQuery(`SELECT 1 FROM json_each(r."metaData", '$.departments') AS d `+
+		`WHERE CAST(CASE d.type WHEN 'object' THEN json_extract(d.value, '$.uid') ELSE d.value END AS TEXT) IN (SELECT value FROM json_each(?))`,
+		sqllist.JSONArray(uids))
 }
 
 // storedRecord decodes a row of q's records.

@@ -86,7 +86,36 @@ func TestStoredRecords(t *testing.T) {
 				t.Errorf("fields %+v (-want +got):\n%s", c.fields, diff)
 			}
 		}
-		if diff := cmp.Diff([]string{"g1"}, f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeDepartment})); diff != "" {
+		// Memberships as uids, numbers and {uid} objects; a user with none.
+		err = f.edit(t, func(ctx context.Context, e *datasync.Editor) error {
+			if _, err := e.Push(ctx, deptData(datasync.Record{"uid": "g2", "title": "Ops"}, datasync.Record{"uid": "7", "title": "Seven"})); err != nil {
+				return err
+			}
+			d := scimUser("d", "dora")
+			d["departments"] = []any{"g1", map[string]any{"uid": "g2", "isMain": true}}
+			e2 := scimUser("e", "eve")
+			e2["departments"] = []any{json.Number("7")}
+			_, err := e.Push(ctx, userData(d, e2, scimUser("f", "fay")))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			depts, want []string
+		}{
+			{[]string{"g1"}, []string{"d"}},
+			{[]string{"g2"}, []string{"d"}},
+			{[]string{"7"}, []string{"e"}},
+			{[]string{"g2", "7"}, []string{"d", "e"}},
+			{[]string{"nope", `g1"]`}, nil},
+		} {
+			got := f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeUser, InDepartments: c.depts})
+			if diff := cmp.Diff(c.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("members of %q (-want +got):\n%s", c.depts, diff)
+			}
+		}
+		if diff := cmp.Diff([]string{"g1", "g2", "7"}, f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeDepartment})); diff != "" {
 			t.Errorf("departments (-want +got):\n%s", diff)
 		}
 		recs, err := f.m.StoredRecords(ctx, db, datasync.RecordQuery{SourceName: "hr", DataType: datasync.DataTypeUser, UIDs: []string{"a"}})
