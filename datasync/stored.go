@@ -21,10 +21,10 @@ import (
 // to the records every one of Fields matches. Records marked missing
 // (MissingSinceKey) are left out unless IncludeMissing is set.
 type RecordQuery struct {
-	SourceName     string
-	DataType       DataType
-	UIDs           []string
-	Fields         []FieldMatch
+	SourceName string
+	DataType   DataType
+	UIDs       []string
+	Fields     []FieldMatch
 	// InDepartments narrows user records to those whose "departments"
 	// name one of these department uids (as a uid or as {uid, ...}): a
 	// department's members, found by the database.
