@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -74,22 +75,46 @@ func patchStatements(tb testing.TB, s *server, c *statementCounter, ids []string
 	return c.n.Load() - before
 }
 
-// Adding 1,000 members is one set-based write: it runs no more statements
-// than adding 10 does.
+// groupModes are the group modes a test or benchmark runs in, by name.
+var groupModes = []struct {
+	name string
+	mode scim.GroupMode
+}{{"departments", scim.GroupsAsDepartments}, {"roles", scim.GroupsAsRoles}}
+
+// modeServer is a server of mode whose bodies may hold 1,000 members;
+// in roles mode its source creates the roles its groups name.
+func modeServer(tb testing.TB, db *bun.DB, mode scim.GroupMode) *server {
+	tb.Helper()
+	s := newServer(tb, db, scim.Options{MaxPayloadBytes: 1 << 22, Groups: mode})
+	if mode == scim.GroupsAsRoles {
+		s.setPolicy(map[string]any{"roles": map[string]any{"create": true}})
+	}
+	return s
+}
+
+// Adding 1,000 members is one set-based write, in either mode: it runs
+// no more statements than adding 10 does.
 func TestPatchGroupMembersIsSetBased(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		c := &statementCounter{}
-		db = db.WithQueryHook(c)
-		s := newServer(t, db, scim.Options{MaxPayloadBytes: 1 << 22})
-		few := patchStatements(t, s, c, seedUsers(t, s, "few", 10))
-		many := patchStatements(t, s, c, seedUsers(t, s, "many", 1000))
-		if many > few {
-			t.Errorf("adding 1,000 members ran %d statements, adding 10 ran %d: want no more", many, few)
-		}
-		if titles := s.memberTitles("many.999"); strings.Join(titles, ",") != "g-many-00000" {
-			t.Errorf("many.999 in %v", titles)
-		}
-	})
+	for _, gm := range groupModes {
+		t.Run(gm.name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+				c := &statementCounter{}
+				s := modeServer(t, db.WithQueryHook(c), gm.mode)
+				few := patchStatements(t, s, c, seedUsers(t, s, "few", 10))
+				many := patchStatements(t, s, c, seedUsers(t, s, "many", 1000))
+				if many > few {
+					t.Errorf("adding 1,000 members ran %d statements, adding 10 ran %d: want no more", many, few)
+				}
+				if gm.mode == scim.GroupsAsRoles {
+					if grants := s.roleGrants(); len(grants) != 1010 || !slices.Contains(grants, "many.999:g-many-00000") {
+						t.Errorf("%d grants, many.999's among them: %v", len(grants), slices.Contains(grants, "many.999:g-many-00000"))
+					}
+				} else if titles := s.memberTitles("many.999"); strings.Join(titles, ",") != "g-many-00000" {
+					t.Errorf("many.999 in %v", titles)
+				}
+			})
+		})
+	}
 }
 
 func BenchmarkSCIMCreateUser(b *testing.B) {
@@ -102,11 +127,17 @@ func BenchmarkSCIMCreateUser(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 }
 
+// BenchmarkSCIMPatchGroupMembers times one PATCH adding 1,000 members
+// to a new group, in each group mode.
 func BenchmarkSCIMPatchGroupMembers(b *testing.B) {
-	db := dbtest.SQLite(b)
+	for _, gm := range groupModes {
+		b.Run(gm.name, func(b *testing.B) { benchPatchGroupMembers(b, gm.mode) })
+	}
+}
+
+func benchPatchGroupMembers(b *testing.B, mode scim.GroupMode) {
 	c := &statementCounter{}
-	db = db.WithQueryHook(c)
-	s := newServer(b, db, scim.Options{MaxPayloadBytes: 1 << 22})
+	s := modeServer(b, dbtest.SQLite(b).WithQueryHook(c), mode)
 	body := addMembersBody(seedUsers(b, s, "m", 1000))
 	var statements int64
 	b.ResetTimer()

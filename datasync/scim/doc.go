@@ -21,8 +21,9 @@
 //
 // Every write is a push of the source Options.SourceName ("scim" by
 // default) through [datasync.Manager.Edit]: a SCIM user is a user record of
-// that source, a SCIM group (GroupsAsDepartments) a department record, and
-// the SCIM resource itself rides in the record under
+// that source, a SCIM group a department record (GroupsAsDepartments, the
+// default) or a row of scimGroups naming a role (GroupsAsRoles), and the
+// SCIM resource itself rides in the record under
 // [datasync.SourceDataKey]. The SCIM id is the record's uid, a UUID the
 // server assigns. So SCIM sees only what its source owns — users and
 // groups it provisioned, or adopted through the source's explicit
@@ -40,6 +41,18 @@
 // addresses, the enterprise extension's employeeNumber, department,
 // manager...) is kept with the resource and served back as sent: the
 // directory has no column for it.
+//
+// With GroupsAsRoles a group is a role instead: its displayName is the
+// role's name (an existing role, or one created when the source's policy
+// has roles.create; never root; one group per role), and its User members
+// are the users holding that role through the source (their records'
+// "roles": a role granted by hand is never touched). A Group member is a
+// 400, since roles do not nest. Renaming a group moves its members to the
+// new role; deleting it takes the role from them and keeps the role. Run
+// CreateTables first: the groups are kept in a table of their own,
+// scimGroups, because a role has no room for a SCIM group. The role is
+// checked (or created) when the group is written, so a group without
+// members names a real role too.
 //
 // # Writes
 //
@@ -100,8 +113,10 @@
 //   - ne matches a resource without the attribute; eq null matches an
 //     absent one.
 //   - sortBy is not supported (resources come in the order they were
-//     provisioned), /Me answers 501, and groups map to departments only:
-//     GroupsAsRoles is refused by New until it is built.
+//     provisioned), and /Me answers 501.
+//   - The enterprise extension's department and manager are kept and served
+//     back, not mapped: department membership is what groups are for, and
+//     the directory has no manager.
 //   - DELETE under an onMissing "keep" policy answers 204 and changes
 //     nothing: the user stays, and stays visible.
 package scim

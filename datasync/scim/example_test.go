@@ -75,3 +75,53 @@ func Example() {
 	// totalResults: 1
 	// nickname: Ada Lovelace
 }
+
+// With GroupsAsRoles a SCIM group is a role: its displayName names the
+// role (here one an admin defined), and its members hold it. The host
+// creates the groups' table first.
+func Example_groupsAsRoles() {
+	ctx := context.Background()
+	db, err := sqlitedb.Open(ctx, ":memory:", sqlitedb.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	m, err := users.NewSyncManager(ctx, db, users.Options{}, datasync.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	if err := scim.CreateTables(ctx, db); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := db.NewInsert().Model(&users.Role{Name: "auditor", Title: "Auditor"}).Exec(ctx); err != nil {
+		log.Fatal(err)
+	}
+	h, err := scim.New(m, scim.Options{Token: "s3cret", Groups: scim.GroupsAsRoles})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	send := func(path, body string) map[string]any {
+		req := httptest.NewRequest("POST", "/scim/v2"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer s3cret")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		var out map[string]any
+		_ = json.Unmarshal(w.Body.Bytes(), &out)
+		fmt.Println("POST", path, w.Code)
+		return out
+	}
+	user := send("/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada"}`)
+	send("/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],
+		"displayName":"auditor","members":[{"value":"`+user["id"].(string)+`"}]}`)
+
+	var roles []string
+	_ = db.NewSelect().TableExpr(`"rolesUsers" AS ru`).Column("ru.roleName").
+		Join("JOIN users AS u ON u.id = ru.\"userId\"").Where("u.username = ?", "ada").Scan(ctx, &roles)
+	fmt.Println("ada's roles:", roles)
+	// Output:
+	// POST /Users 201
+	// POST /Groups 201
+	// ada's roles: [auditor]
+}

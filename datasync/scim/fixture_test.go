@@ -35,10 +35,16 @@ type server struct {
 }
 
 // newServer serves opts (Token set to token when neither it nor
-// Authenticate is) over a fresh directory on db.
+// Authenticate is) over a fresh directory on db; for GroupsAsRoles it
+// creates scimGroups first, as a host does.
 func newServer(t testing.TB, db *bun.DB, opts scim.Options) *server {
 	t.Helper()
 	m := synctest.Directory(t, db)
+	if opts.Groups == scim.GroupsAsRoles {
+		if err := scim.CreateTables(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if opts.Token == "" && opts.Authenticate == nil {
 		opts.Token = token
 	}
@@ -264,4 +270,58 @@ func wantJSON(t testing.TB, got any, want string) {
 	if diff := cmp.Diff(w, g); diff != "" {
 		t.Errorf("JSON (-want +got):\n%s\ngot: %s", diff, raw)
 	}
+}
+
+// setPolicy gives the SCIM source a source row with options: its policy
+// (datasync.ParsePolicy), such as {"roles": {"create": true}}.
+func (s *server) setPolicy(options map[string]any) {
+	s.t.Helper()
+	row := &datasync.SyncSource{Name: scim.DefaultSourceName, SourceType: "api", Options: options}
+	if _, err := s.db.NewInsert().Model(row).Exec(context.Background()); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// defineRole inserts a role by hand, as an admin would.
+func (s *server) defineRole(name, title string) {
+	s.t.Helper()
+	if _, err := s.db.NewInsert().Model(&users.Role{Name: name, Title: title}).Exec(context.Background()); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// grant gives the users row with username role by hand.
+func (s *server) grant(username, role string) {
+	s.t.Helper()
+	u := s.userRow(username)
+	if u == nil {
+		s.t.Fatalf("no user %q", username)
+	}
+	if _, err := s.db.NewInsert().Model(&users.RoleUser{UserID: u.ID, RoleName: role}).Exec(context.Background()); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// roleGrants are the rolesUsers rows but root's, as "username:role",
+// sorted.
+func (s *server) roleGrants() []string {
+	s.t.Helper()
+	var rows []string
+	err := s.db.NewSelect().TableExpr(`"rolesUsers" AS ru`).ColumnExpr(`u.username || ':' || ru."roleName"`).
+		Join(`JOIN users AS u ON u.id = ru."userId"`).Where(`ru."roleName" <> ?`, users.RootRole).
+		OrderExpr(`1`).Scan(context.Background(), &rows)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return rows
+}
+
+// roleNames are the names of the roles table's rows, sorted.
+func (s *server) roleNames() []string {
+	s.t.Helper()
+	var names []string
+	if err := s.db.NewSelect().Model((*users.Role)(nil)).Column("name").OrderExpr("name").Scan(context.Background(), &names); err != nil {
+		s.t.Fatal(err)
+	}
+	return names
 }

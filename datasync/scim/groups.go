@@ -11,12 +11,11 @@ import (
 	"github.com/gatehouse-dev/gatehouse/datasync"
 )
 
-// Groups are departments (GroupsAsDepartments): displayName is the title,
-// User members the department's members, Group members its children. See
-// members.go for where members are kept.
+// The group endpoints, for either GroupMode: where a group and its
+// members live is the handler's groupStore's business (groupstore.go).
 
-// postGroup is POST /Groups: a department with a new UUID as its id,
-// then its members.
+// postGroup is POST /Groups: a group with a new UUID as its id, then its
+// members.
 func (h *handler) postGroup(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
 	res, _, err := decodeResource(GroupResource, req.body)
 	if err != nil {
@@ -25,8 +24,7 @@ func (h *handler) postGroup(ctx context.Context, e *datasync.Editor, req writeRe
 	want := setOf(res["members"])
 	delete(res, "members")
 	id := uuid.NewString()
-	res["id"] = id
-	d := &directory{}
+	d := &directory{store: h.groups}
 	if len(want) > 0 {
 		if d, err = h.loadDirectory(ctx, e.DB()); err != nil {
 			return outcome{}, err
@@ -35,10 +33,11 @@ func (h *handler) postGroup(ctx context.Context, e *datasync.Editor, req writeRe
 			return outcome{}, err
 		}
 	}
-	if err := push(ctx, e, datasync.DataTypeDepartment, []datasync.Record{groupRecord(res, "")}); err != nil {
+	g := &group{id: id, res: res, key: h.groups.keyOf(id, res)}
+	if err := h.groups.save(ctx, e, g); err != nil {
 		return outcome{}, err
 	}
-	if err := h.changeMembers(ctx, e, d, id, memberSet{}, want); err != nil {
+	if err := h.changeMembers(ctx, e, d, id, g.key, g.key, memberSet{}, want); err != nil {
 		return outcome{}, err
 	}
 	out, err := h.readGroup(ctx, e.DB(), id, req.members, req.base)
@@ -47,7 +46,7 @@ func (h *handler) postGroup(ctx context.Context, e *datasync.Editor, req writeRe
 
 // readGroup reads group id, served, with its members when withMembers.
 func (h *handler) readGroup(ctx context.Context, db bun.IDB, id string, withMembers bool, base string) (served, error) {
-	rec, err := h.liveRecord(ctx, db, GroupResource, id)
+	g, err := h.liveGroup(ctx, db, id)
 	if err != nil {
 		return served{}, err
 	}
@@ -59,7 +58,7 @@ func (h *handler) readGroup(ctx context.Context, db bun.IDB, id string, withMemb
 		}
 		members = idx[id]
 	}
-	return serveGroup(rec, members, base), nil
+	return serveGroup(g, members, base), nil
 }
 
 // getGroup is GET /Groups/{id}; excludedAttributes=members (Entra's
@@ -91,7 +90,7 @@ func (h *handler) listGroups(w http.ResponseWriter, r *http.Request, _ string) e
 			uids = []string{id}
 		}
 	}
-	recs, err := h.records(ctx, db, datasync.DataTypeDepartment, false, uids...)
+	gs, err := h.groups.groups(ctx, db, uids...)
 	if err != nil {
 		return err
 	}
@@ -103,11 +102,11 @@ func (h *handler) listGroups(w http.ResponseWriter, r *http.Request, _ string) e
 	}
 	base := h.baseURL(r)
 	var matched []map[string]any
-	for _, rec := range recs {
-		if !lq.prefilterGroup(resourceOf(rec)) {
+	for _, g := range gs {
+		if !lq.prefilterGroup(g.res) {
 			continue
 		}
-		if s := serveGroup(rec, idx[rec.SourceUk], base); lq.matches(s.res) {
+		if s := serveGroup(g, idx[g.id], base); lq.matches(s.res) {
 			matched = append(matched, s.res)
 		}
 	}
@@ -173,11 +172,11 @@ func (h *handler) patchGroup(ctx context.Context, e *datasync.Editor, req writeR
 // as it is then, with members when withMembers.
 func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeReq, withMembers bool, change func(stored map[string]any) (map[string]any, error)) (served, error) {
 	id := req.id
-	rec, err := h.liveRecord(ctx, e.DB(), GroupResource, id)
+	g, err := h.liveGroup(ctx, e.DB(), id)
 	if err != nil {
 		return served{}, err
 	}
-	if err := checkIfMatch(req.ifMatch, serveGroup(rec, nil, "").version); err != nil {
+	if err := checkIfMatch(req.ifMatch, serveGroup(g, nil, "").version); err != nil {
 		return served{}, err
 	}
 	d, err := h.loadDirectory(ctx, e.DB())
@@ -185,7 +184,7 @@ func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeR
 		return served{}, err
 	}
 	idx := d.members(func(gid string) bool { return gid == id })
-	stored := resourceOf(rec)
+	stored := cloneResource(g.res)
 	stored["id"] = id
 	if len(idx[id]) > 0 {
 		stored["members"] = idx[id]
@@ -199,27 +198,28 @@ func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeR
 		return served{}, err
 	}
 	delete(res, "members")
-	res["id"] = id
-	if err := push(ctx, e, datasync.DataTypeDepartment, []datasync.Record{groupRecord(res, rec.MetaData.ParentUID())}); err != nil {
+	delete(res, "id")
+	next := &group{id: id, res: res, key: h.groups.keyOf(id, res), parent: g.parent}
+	if err := h.groups.save(ctx, e, next); err != nil {
 		return served{}, err
 	}
-	if err := h.changeMembers(ctx, e, d, id, have, want); err != nil {
+	if err := h.changeMembers(ctx, e, d, id, g.key, next.key, have, want); err != nil {
 		return served{}, err
 	}
 	return h.readGroup(ctx, e.DB(), id, withMembers, req.base)
 }
 
-// deleteGroup is DELETE /Groups/{id}: the department goes as the
-// source's policy says (marked missing and kept by default), and SCIM no
-// longer sees it, nor lists it among its users' groups.
+// deleteGroup is DELETE /Groups/{id}: the group goes as its store has it
+// (a department as the source's policy says, marked missing and kept by
+// default; a role group's row, its role taken from its members), and
+// SCIM no longer sees it, nor lists it among its users' groups.
 func (h *handler) deleteGroup(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
-	rec, err := h.liveRecord(ctx, e.DB(), GroupResource, req.id)
+	g, err := h.liveGroup(ctx, e.DB(), req.id)
 	if err != nil {
 		return outcome{}, err
 	}
-	if err := checkIfMatch(req.ifMatch, serveGroup(rec, nil, "").version); err != nil {
+	if err := checkIfMatch(req.ifMatch, serveGroup(g, nil, "").version); err != nil {
 		return outcome{}, err
 	}
-	_, err = e.Remove(ctx, datasync.DataTypeDepartment, req.id)
-	return outcome{status: http.StatusNoContent}, storeError(err)
+	return outcome{status: http.StatusNoContent}, h.groups.remove(ctx, e, g)
 }

@@ -21,8 +21,12 @@ const (
 	// displayName its title, its User members the department's members,
 	// its Group members child departments.
 	GroupsAsDepartments GroupMode = iota
-	// GroupsAsRoles would make each group a role. It is not supported yet:
-	// New refuses it.
+	// GroupsAsRoles makes each group a role: displayName names the role
+	// (an existing one, or one the source's policy lets a sync create:
+	// roles.create; never root), its User members the users holding it
+	// through the source. Roles do not nest: a Group member is refused.
+	// The groups are kept in the table scimGroups, which the host creates
+	// with [CreateTables] before serving.
 	GroupsAsRoles
 )
 
@@ -81,6 +85,8 @@ type handler struct {
 	tokenSum [sha256.Size]byte
 	routes   map[routeKey]endpointFunc
 	writes   map[routeKey]writeOp
+	// groups keeps the groups as Options.Groups says.
+	groups groupStore
 }
 
 // endpointFunc serves one method of one endpoint; id is the path's
@@ -115,6 +121,10 @@ var endpoints = []string{endpointUsers, endpointGroups, endpointBulk, endpointSP
 //
 //	h, err := scim.New(m, scim.Options{Token: os.Getenv("GATEHOUSE_SCIM_TOKEN")})
 //	mux.Handle("/scim/v2/", h)
+//
+// With Options.Groups set to GroupsAsRoles, run [CreateTables] on m's
+// database first: New has no context to create the table in, and a
+// request that finds it missing fails with a 500 whose log names it.
 func New(m *datasync.Manager, opts Options) (http.Handler, error) {
 	if m == nil {
 		return nil, errors.New("scim: New needs a datasync.Manager")
@@ -128,8 +138,8 @@ func New(m *datasync.Manager, opts Options) (http.Handler, error) {
 	case opts.Token != "" && opts.Authenticate != nil:
 		return nil, errors.New("scim: Options have both a Token and an Authenticate function: give one")
 	}
-	if opts.Groups != GroupsAsDepartments {
-		return nil, fmt.Errorf("scim: group mode %d is not supported yet (only GroupsAsDepartments)", opts.Groups)
+	if opts.Groups != GroupsAsDepartments && opts.Groups != GroupsAsRoles {
+		return nil, fmt.Errorf("scim: group mode %d is not one of GroupsAsDepartments and GroupsAsRoles", opts.Groups)
 	}
 	if opts.MaxResults < 0 || opts.MaxBulkOperations < 0 || opts.MaxPayloadBytes < 0 {
 		return nil, errors.New("scim: MaxResults, MaxBulkOperations and MaxPayloadBytes must not be negative")
@@ -150,6 +160,7 @@ func New(m *datasync.Manager, opts Options) (http.Handler, error) {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	h.groups = h.newGroupStore(opts.Groups)
 	h.tokenSum = sha256.Sum256([]byte(opts.Token))
 	h.writes = h.writeOps()
 	h.routes = h.routeTable()

@@ -28,7 +28,7 @@ func TestNewRefusesOptions(t *testing.T) {
 		{"no auth", m, scim.Options{}, "scim: Options need a Token or an Authenticate function"},
 		{"both auths", m, scim.Options{Token: "x", Authenticate: func(*http.Request) error { return nil }},
 			"scim: Options have both a Token and an Authenticate function: give one"},
-		{"roles", m, scim.Options{Token: "x", Groups: scim.GroupsAsRoles}, "scim: group mode 1 is not supported yet (only GroupsAsDepartments)"},
+		{"unknown group mode", m, scim.Options{Token: "x", Groups: scim.GroupsAsRoles + 1}, "scim: group mode 2 is not one of GroupsAsDepartments and GroupsAsRoles"},
 		{"negative", m, scim.Options{Token: "x", MaxResults: -1}, "scim: MaxResults, MaxBulkOperations and MaxPayloadBytes must not be negative"},
 		{"bare manager", datasync.NewManager(db, datasync.Options{}), scim.Options{Token: "x"},
 			"scim: the manager has no users and departments resources (users.RegisterSyncResources)"},

@@ -12,20 +12,22 @@ import (
 // the primary (else the first) of emails and phoneNumbers; enabled ←
 // active (absent means true, as RFC 7643 §4.1.1 leaves it to the
 // provider and every client expects); password when the request gave
-// one; departments ← the uids of the groups the user is a member of; and
-// the resource itself under datasync.SourceDataKey, so that it is served
-// back as it was provisioned.
+// one; field ("departments" or "roles", the group store's
+// membershipField) ← the keys of the groups the user is a member of
+// (department uids, role names); and the resource itself under
+// datasync.SourceDataKey, so that it is served back as it was
+// provisioned.
 //
 // email and phone are null when the resource has none, so that a user
 // whose last address went loses it (the column is NULL again, and free
 // for another user).
-func userRecord(res map[string]any, password string, departments []string) datasync.Record {
+func userRecord(res map[string]any, password, field string, groups []string) datasync.Record {
 	rec := datasync.Record{
 		"uid":                  res["id"],
 		"username":             res["userName"],
 		"nickname":             nickname(res),
 		"enabled":              active(res),
-		"departments":          uidList(departments),
+		field:                  keyList(groups),
 		datasync.SourceDataKey: res,
 	}
 	for field, attr := range map[string]string{"email": "emails", "phone": "phoneNumbers"} {
@@ -102,12 +104,12 @@ func primaryValue(v any) string {
 	return first
 }
 
-// uidList is uids as a record's JSON list: an empty list, not null, so
-// that a user who left every group leaves its departments.
-func uidList(uids []string) []any {
-	out := make([]any, len(uids))
-	for i, u := range uids {
-		out[i] = u
+// keyList is keys as a record's JSON list: an empty list, not null, so
+// that a user who left every group leaves its departments or roles.
+func keyList(keys []string) []any {
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = k
 	}
 	return out
 }

@@ -13,30 +13,36 @@ func TestUserRecord(t *testing.T) {
 		name     string
 		res      map[string]any
 		password string
-		depts    []string
+		field    string
+		groups   []string
 		want     datasync.Record
 	}{
 		{"displayName and primaries",
 			map[string]any{"id": "u1", "userName": "ada", "displayName": "Ada", "name": map[string]any{"formatted": "A. L."},
 				"emails":       []any{map[string]any{"value": "a@home"}, map[string]any{"value": "a@work", "primary": true}},
 				"phoneNumbers": []any{map[string]any{"value": ""}, map[string]any{"value": "+1"}}},
-			"pw", []string{"g1"},
+			"pw", "departments", []string{"g1"},
 			datasync.Record{"uid": "u1", "username": "ada", "nickname": "Ada", "enabled": true, "departments": []any{"g1"},
 				"email": "a@work", "phone": "+1", "password": "pw"}},
 		{"formatted name, inactive, nothing else",
 			map[string]any{"id": "u2", "userName": "bob", "active": false, "name": map[string]any{"formatted": "Bob B."}},
-			"", nil,
+			"", "departments", nil,
 			datasync.Record{"uid": "u2", "username": "bob", "nickname": "Bob B.", "enabled": false, "departments": []any{},
 				"email": nil, "phone": nil}},
 		{"given and family names",
 			map[string]any{"id": "u3", "userName": "cy", "name": map[string]any{"familyName": "Young"}},
-			"", nil,
+			"", "departments", nil,
 			datasync.Record{"uid": "u3", "username": "cy", "nickname": "Young", "enabled": true, "departments": []any{},
+				"email": nil, "phone": nil}},
+		{"groups as roles: role names under roles, no departments",
+			map[string]any{"id": "u4", "userName": "dee"},
+			"", "roles", []string{"Auditors", "Admins"},
+			datasync.Record{"uid": "u4", "username": "dee", "nickname": "", "enabled": true, "roles": []any{"Auditors", "Admins"},
 				"email": nil, "phone": nil}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := userRecord(c.res, c.password, c.depts)
+			got := userRecord(c.res, c.password, c.field, c.groups)
 			if got[datasync.SourceDataKey] == nil {
 				t.Fatal("the resource is not in the record")
 			}

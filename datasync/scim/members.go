@@ -12,11 +12,12 @@ import (
 )
 
 // A group's members are not stored with the group: a User member is a
-// user record whose "departments" lists the group's uid (the membership
-// datasync writes), a Group member a department record whose parentUid
-// is the group's. Changing members therefore rewrites those records, all
-// of a kind in one Push: adding 1,000 members is one set-based run of
-// 1,000 user records.
+// user record that lists the group's key (groupStore.membershipField: a
+// department uid under "departments", a role name under "roles"), a
+// Group member a department record whose parentUid is the group's.
+// Changing members therefore rewrites those records, all of a kind in
+// one Push: adding 1,000 members is one set-based run of 1,000 user
+// records.
 
 // The member types of RFC 7643 §4.2.
 const (
@@ -27,15 +28,20 @@ const (
 // memberSet maps the ids of a group's members to their type.
 type memberSet map[string]string
 
-// directory is the source's live users and groups, by uid, as one read
+// directory is the source's live users and groups, by id, as one read
 // of each loaded them: a membership change needs both sets whole (a
 // group's members are found by scanning them), so it reads them once and
 // looks everything else up here.
 type directory struct {
-	users, groups map[string]*datasync.StoredRecord
-	// order is the users, then the groups, in the order they were
-	// provisioned: the order members are served in.
-	order []*datasync.StoredRecord
+	store  groupStore
+	users  map[string]*datasync.StoredRecord
+	groups map[string]*group
+	// byKey finds a group by the key its members' records list.
+	byKey map[string]*group
+	// userOrder and groupOrder are in the order they were provisioned:
+	// the order members are served in, users first.
+	userOrder  []*datasync.StoredRecord
+	groupOrder []*group
 }
 
 // loadDirectory reads the source's live users and groups.
@@ -44,43 +50,46 @@ func (h *handler) loadDirectory(ctx context.Context, db bun.IDB) (*directory, er
 	if err != nil {
 		return nil, err
 	}
-	groups, err := h.records(ctx, db, datasync.DataTypeDepartment, false)
+	groups, err := h.groups.groups(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	d := &directory{users: make(map[string]*datasync.StoredRecord, len(users)), groups: make(map[string]*datasync.StoredRecord, len(groups))}
+	d := &directory{
+		store: h.groups, userOrder: users, groupOrder: groups,
+		users:  make(map[string]*datasync.StoredRecord, len(users)),
+		groups: make(map[string]*group, len(groups)), byKey: make(map[string]*group, len(groups)),
+	}
 	for _, rec := range users {
 		d.users[rec.SourceUk] = rec
 	}
-	for _, rec := range groups {
-		d.groups[rec.SourceUk] = rec
+	for _, g := range groups {
+		d.groups[g.id] = g
+		d.byKey[g.key] = g
 	}
-	d.order = append(users, groups...)
 	return d, nil
 }
 
 // members returns the served members of the groups for which want is
-// true, by group uid.
+// true, by group id.
 func (d *directory) members(want func(gid string) bool) map[string][]any {
 	idx := map[string][]any{}
-	for _, rec := range d.order {
-		if _, isUser := d.users[rec.SourceUk]; !isUser {
-			if parent := rec.MetaData.ParentUID(); parent != "" && want(parent) {
-				idx[parent] = append(idx[parent], member(rec, memberGroup))
+	for _, rec := range d.userOrder {
+		for _, key := range d.store.memberships(rec) {
+			if g := d.byKey[key]; g != nil && want(g.id) {
+				idx[g.id] = append(idx[g.id], member(rec.SourceUk, resourceOf(rec), memberUser))
 			}
-			continue
 		}
-		for _, gid := range departmentsOf(rec) {
-			if want(gid) {
-				idx[gid] = append(idx[gid], member(rec, memberUser))
-			}
+	}
+	for _, g := range d.groupOrder {
+		if g.parent != "" && want(g.parent) {
+			idx[g.parent] = append(idx[g.parent], member(g.id, g.res, memberGroup))
 		}
 	}
 	return idx
 }
 
 // memberIndex returns the served members of the groups for which want is
-// true, by group uid: one read of the source's live users and one of its
+// true, by group id: one read of the source's live users and one of its
 // live groups, whatever the number of groups.
 func (h *handler) memberIndex(ctx context.Context, db bun.IDB, want func(gid string) bool) (map[string][]any, error) {
 	d, err := h.loadDirectory(ctx, db)
@@ -90,15 +99,14 @@ func (h *handler) memberIndex(ctx context.Context, db bun.IDB, want func(gid str
 	return d.members(want), nil
 }
 
-// member is the served member of a group that rec is: its id, type and
-// display name (a user's displayName, else its userName).
-func member(rec *datasync.StoredRecord, typ string) map[string]any {
-	res, _ := rec.MetaData[datasync.SourceDataKey].(map[string]any)
+// member is the served member with id whose resource is res: its id,
+// type and display name (a user's displayName, else its userName).
+func member(id string, res map[string]any, typ string) map[string]any {
 	display, _ := res["displayName"].(string)
 	if display == "" {
 		display, _ = res["userName"].(string)
 	}
-	m := map[string]any{"value": rec.SourceUk, "type": typ}
+	m := map[string]any{"value": id, "type": typ}
 	if display != "" {
 		m["display"] = display
 	}
@@ -125,9 +133,10 @@ func setOf(members any) memberSet {
 // resolveMembers gives the members of want their type, by finding each
 // among the directory's users and groups: a member of neither, or not of
 // the type the client said, is a 400 invalidValue naming every such id,
-// and so is the group gid itself.
+// and so is the group gid itself. A group member where groups do not
+// nest (roles) is a 400 invalidValue too.
 func (d *directory) resolveMembers(gid string, want memberSet) error {
-	var unknown []string
+	var unknown, nested []string
 	for id, said := range want {
 		typ := ""
 		if _, ok := d.users[id]; ok {
@@ -139,59 +148,97 @@ func (d *directory) resolveMembers(gid string, want memberSet) error {
 			unknown = append(unknown, id)
 			continue
 		}
+		if typ == memberGroup && !d.store.nests() {
+			nested = append(nested, id)
+			continue
+		}
 		want[id] = typ
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
 		return newError(http.StatusBadRequest, ScimTypeInvalidValue, "members: no user or other group of this provider has the id %s", strings.Join(unknown, ", "))
 	}
+	if len(nested) > 0 {
+		slices.Sort(nested)
+		return newError(http.StatusBadRequest, ScimTypeInvalidValue, "members: groups are roles here, and roles do not nest: %s is a group", strings.Join(nested, ", "))
+	}
 	return nil
 }
 
-// changeMembers makes the members of group gid want instead of have: the
-// users that join or leave get the group's uid added to or removed from
-// their departments, in one Push; the groups that join or leave get
-// their parentUid set to gid or cleared, in another.
-func (h *handler) changeMembers(ctx context.Context, e *datasync.Editor, d *directory, gid string, have, want memberSet) error {
-	var users, groups []datasync.Record
+// changeMembers makes the members of group gid want instead of have, its
+// key going from oldKey to newKey (a role renamed; a department's key
+// never changes): the users that join, stay or leave get their records'
+// lists of keys changed, in one Push (a user whose list does not change
+// is not pushed); the groups that join or leave get their parent set to
+// gid or cleared, in one save before it.
+func (h *handler) changeMembers(ctx context.Context, e *datasync.Editor, d *directory, gid, oldKey, newKey string, have, want memberSet) error {
+	var users []datasync.Record
+	var groups []*group
 	for id, typ := range want {
-		if _, ok := have[id]; !ok {
-			users, groups = d.moved(gid, id, typ, true, users, groups)
+		if _, ok := have[id]; !ok && typ == memberGroup {
+			groups = append(groups, d.moved(gid, id, true))
 		}
 	}
 	for id, typ := range have {
-		if _, ok := want[id]; !ok {
-			users, groups = d.moved(gid, id, typ, false, users, groups)
+		if _, ok := want[id]; !ok && typ == memberGroup {
+			groups = append(groups, d.moved(gid, id, false))
 		}
 	}
-	if err := push(ctx, e, datasync.DataTypeDepartment, groups); err != nil {
-		return err
+	for _, u := range d.userOrder {
+		_, in := want[u.SourceUk]
+		_, was := have[u.SourceUk]
+		if in || was {
+			if rec, changed := d.rekeyed(u, oldKey, newKey, in); changed {
+				users = append(users, rec)
+			}
+		}
+	}
+	if len(groups) > 0 {
+		if err := h.groups.save(ctx, e, groups...); err != nil {
+			return err
+		}
 	}
 	return push(ctx, e, datasync.DataTypeUser, users)
 }
 
-// moved appends the record of member id of type typ as it is once it
-// joins (or leaves) group gid: a user with gid added to (removed from)
-// its departments, a group with gid as its parent (none, if gid was).
-func (d *directory) moved(gid, id, typ string, joins bool, users, groups []datasync.Record) ([]datasync.Record, []datasync.Record) {
-	if typ == memberGroup {
-		rec := d.groups[id]
-		parent := rec.MetaData.ParentUID()
-		if joins {
-			parent = gid
-		} else if parent == gid {
-			parent = ""
-		}
-		res := resourceOf(rec)
-		res["id"] = id
-		return users, append(groups, groupRecord(res, parent))
-	}
-	rec := d.users[id]
-	depts := slices.DeleteFunc(departmentsOf(rec), func(d string) bool { return d == gid })
+// moved is member group id as it is once it joins (or leaves) group gid:
+// gid its parent (none, if gid was).
+func (d *directory) moved(gid, id string, joins bool) *group {
+	g := *d.groups[id]
 	if joins {
-		depts = append(depts, gid)
+		g.parent = gid
+	} else if g.parent == gid {
+		g.parent = ""
+	}
+	g.res = cloneResource(g.res)
+	return &g
+}
+
+// rekeyed is the record of user rec with oldKey taken out of its list
+// of keys and, when it is a member, newKey in its place (or last);
+// changed is false when the list stays as it was, so that a member that
+// stays in a group whose key is the same is not pushed.
+func (d *directory) rekeyed(rec *datasync.StoredRecord, oldKey, newKey string, member bool) (datasync.Record, bool) {
+	was := d.store.memberships(rec)
+	keys := make([]string, 0, len(was)+1)
+	for _, k := range was {
+		if k == oldKey {
+			k = newKey
+			if !member {
+				continue
+			}
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if member && !slices.Contains(keys, newKey) {
+		keys = append(keys, newKey)
+	}
+	if slices.Equal(was, keys) {
+		return nil, false
 	}
 	res := resourceOf(rec)
-	res["id"] = id
-	return append(users, userRecord(res, "", depts)), groups
+	res["id"] = rec.SourceUk
+	return userRecord(res, "", d.store.membershipField(), keys), true
 }

@@ -18,9 +18,10 @@ type served struct {
 }
 
 // serveUser builds the served form of a user record: its stored resource
-// with id, schemas, groups (the live groups among its memberships, titles
-// from groups) and meta. The version covers everything but meta.
-func serveUser(rec *datasync.StoredRecord, groups map[string]string, base string) served {
+// with id, schemas, groups (the live groups among keys, the record's
+// memberships, found in groups by key) and meta. The version covers
+// everything but meta.
+func serveUser(rec *datasync.StoredRecord, keys []string, groups map[string]*group, base string) served {
 	res := resourceOf(rec)
 	res["id"] = rec.SourceUk
 	schemas := []any{UserSchemaURN}
@@ -29,28 +30,29 @@ func serveUser(rec *datasync.StoredRecord, groups map[string]string, base string
 	}
 	res["schemas"] = schemas
 	var gs []any
-	for _, uid := range departmentsOf(rec) {
-		if title, ok := groups[uid]; ok {
-			gs = append(gs, map[string]any{"value": uid, "display": title, "type": "direct"})
+	for _, key := range keys {
+		if g, ok := groups[key]; ok {
+			title, _ := g.res["displayName"].(string)
+			gs = append(gs, map[string]any{"value": g.id, "display": title, "type": "direct"})
 		}
 	}
 	if len(gs) > 0 {
 		res["groups"] = gs
 	}
-	return withMeta(res, UserResource, rec, base)
+	return withMeta(res, UserResource, rec.SourceUk, rec.CreatedAt, rec.UpdatedAt, base)
 }
 
-// serveGroup builds the served form of a group record: its stored
-// resource with id, schemas, members when loaded (nil: left out) and
-// meta. Its version covers the group's own attributes, not its members:
-// those live on the users' records, and reading them all to make an ETag
-// would cost every excludedAttributes=members read what it saves.
-func serveGroup(rec *datasync.StoredRecord, members []any, base string) served {
-	res := resourceOf(rec)
-	res["id"] = rec.SourceUk
+// serveGroup builds the served form of a group: its stored resource with
+// id, schemas, members when loaded (nil: left out) and meta. Its version
+// covers the group's own attributes, not its members: those live on the
+// users' records, and reading them all to make an ETag would cost every
+// excludedAttributes=members read what it saves.
+func serveGroup(g *group, members []any, base string) served {
+	res := cloneResource(g.res)
+	res["id"] = g.id
 	res["schemas"] = []any{GroupSchemaURN}
 	delete(res, "members")
-	s := withMeta(res, GroupResource, rec, base)
+	s := withMeta(res, GroupResource, g.id, g.created, g.updated, base)
 	if members != nil {
 		s.res["members"] = members
 	}
@@ -58,44 +60,47 @@ func serveGroup(rec *datasync.StoredRecord, members []any, base string) served {
 }
 
 // withMeta adds meta (RFC 7643 §3.1) to res, versioned by res as it is.
-func withMeta(res map[string]any, rt *ResourceType, rec *datasync.StoredRecord, base string) served {
+func withMeta(res map[string]any, rt *ResourceType, id string, created, updated time.Time, base string) served {
 	v := version(res)
 	res["meta"] = map[string]any{
 		"resourceType": rt.Name,
-		"created":      rec.CreatedAt.UTC().Format(time.RFC3339),
-		"lastModified": rec.UpdatedAt.UTC().Format(time.RFC3339),
-		"location":     base + rt.Endpoint + "/" + rec.SourceUk,
+		"created":      created.UTC().Format(time.RFC3339),
+		"lastModified": updated.UTC().Format(time.RFC3339),
+		"location":     base + rt.Endpoint + "/" + id,
 		"version":      v,
 	}
 	return served{res: res, version: v}
 }
 
-// groupTitles maps the uids of the source's live groups among uids (all
-// of them when uids is empty) to their displayName.
-func (h *handler) groupTitles(ctx context.Context, db bun.IDB, uids ...string) (map[string]string, error) {
-	recs, err := h.records(ctx, db, datasync.DataTypeDepartment, false, uids...)
+// groupsByKey maps the keys of the source's live groups among keys (all
+// of them when keys is nil) to the groups.
+func (h *handler) groupsByKey(ctx context.Context, db bun.IDB, keys []string) (map[string]*group, error) {
+	var gs []*group
+	var err error
+	if keys == nil {
+		gs, err = h.groups.groups(ctx, db)
+	} else if len(keys) > 0 {
+		gs, err = h.groups.groupsKeyed(ctx, db, keys...)
+	}
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(recs))
-	for _, rec := range recs {
-		title, _ := resourceOf(rec)["displayName"].(string)
-		out[rec.SourceUk] = title
+	out := make(map[string]*group, len(gs))
+	for _, g := range gs {
+		out[g.key] = g
 	}
 	return out, nil
 }
 
-// userServed loads what a user's served form needs beyond its record (the
-// titles of its groups) and builds it.
+// userServed loads what a user's served form needs beyond its record
+// (its groups) and builds it.
 func (h *handler) userServed(ctx context.Context, db bun.IDB, rec *datasync.StoredRecord, base string) (served, error) {
-	titles := map[string]string{}
-	if depts := departmentsOf(rec); len(depts) > 0 {
-		var err error
-		if titles, err = h.groupTitles(ctx, db, depts...); err != nil {
-			return served{}, err
-		}
+	keys := h.groups.memberships(rec)
+	groups, err := h.groupsByKey(ctx, db, keys)
+	if err != nil {
+		return served{}, err
 	}
-	return serveUser(rec, titles, base), nil
+	return serveUser(rec, keys, groups, base), nil
 }
 
 // respond serves s as p projects it, with its version as the ETag and,

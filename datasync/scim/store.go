@@ -13,13 +13,15 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
-// The handler keeps nothing of its own: every SCIM resource is the
+// The handler keeps nothing of its own but the groups GroupsAsRoles
+// makes (scimGroups, groups_roles.go): every other SCIM resource is the
 // datasync record its source pushed, the resource itself under
 // datasync.SourceDataKey. Reads go through Manager.StoredRecords (on
 // m.DB() for a GET, on the Editor's transaction inside a write), writes
-// through Editor.Push and Editor.Remove, so that a request is one
-// transaction and SCIM sees only the records of its own source: root,
-// hand-made users and other sources' users have none.
+// through Editor.Push and Editor.Remove (and scimGroups through
+// Editor.DB), so that a request is one transaction and SCIM sees only
+// the records of its own source: root, hand-made users and other
+// sources' users have none.
 
 // records reads the source's live records of dataType (all of them when
 // uids is empty); includeMissing adds those its removals marked missing.
@@ -44,20 +46,16 @@ func foldedMatch(path []string, value string) []datasync.FieldMatch {
 	return []datasync.FieldMatch{{Path: path, Value: value, FoldCase: true}}
 }
 
-// liveRecord is the live record of dataType with uid id, or a 404: a
-// resource removed (marked missing), never provisioned, or not this
-// source's is not there for SCIM.
-func (h *handler) liveRecord(ctx context.Context, db bun.IDB, rt *ResourceType, id string) (*datasync.StoredRecord, error) {
-	dataType := datasync.DataTypeUser
-	if rt == GroupResource {
-		dataType = datasync.DataTypeDepartment
-	}
-	recs, err := h.records(ctx, db, dataType, false, id)
+// liveUser is the source's live user record with uid id, or a 404: a
+// user removed (marked missing), never provisioned, or not this source's
+// is not there for SCIM.
+func (h *handler) liveUser(ctx context.Context, db bun.IDB, id string) (*datasync.StoredRecord, error) {
+	recs, err := h.records(ctx, db, datasync.DataTypeUser, false, id)
 	if err != nil {
 		return nil, err
 	}
 	if len(recs) == 0 {
-		return nil, newError(http.StatusNotFound, "", "%s %q not found", rt.Name, id)
+		return nil, newError(http.StatusNotFound, "", "%s %q not found", UserResource.Name, id)
 	}
 	return recs[0], nil
 }
@@ -65,21 +63,17 @@ func (h *handler) liveRecord(ctx context.Context, db bun.IDB, rt *ResourceType, 
 // resourceOf is a copy of the stored SCIM resource of rec, for the caller
 // to build on; an empty one for a record that has none.
 func resourceOf(rec *datasync.StoredRecord) map[string]any {
-	res, _ := jsonval.Clone(rec.MetaData[datasync.SourceDataKey]).(map[string]any)
+	return cloneResource(rec.MetaData[datasync.SourceDataKey])
+}
+
+// cloneResource is a deep copy of a stored resource; an empty one when v
+// is none.
+func cloneResource(v any) map[string]any {
+	res, _ := jsonval.Clone(v).(map[string]any)
 	if res == nil {
 		res = map[string]any{}
 	}
 	return res
-}
-
-// departmentsOf is the group uids a user record is a member of.
-func departmentsOf(rec *datasync.StoredRecord) []string {
-	depts, _ := rec.MetaData.Departments()
-	out := make([]string, len(depts))
-	for i, d := range depts {
-		out[i] = d.UID
-	}
-	return out
 }
 
 // push syncs records of dataType inside e, as one set-based run whatever

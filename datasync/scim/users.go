@@ -27,7 +27,7 @@ func (h *handler) postUser(ctx context.Context, e *datasync.Editor, req writeReq
 		id = uuid.NewString()
 	}
 	res["id"] = id
-	if err := push(ctx, e, datasync.DataTypeUser, []datasync.Record{userRecord(res, password, nil)}); err != nil {
+	if err := push(ctx, e, datasync.DataTypeUser, []datasync.Record{userRecord(res, password, h.groups.membershipField(), nil)}); err != nil {
 		return outcome{}, err
 	}
 	out, err := h.readUser(ctx, e, id, req.base)
@@ -73,7 +73,7 @@ func (h *handler) claimUserName(ctx context.Context, e *datasync.Editor, res map
 
 // readUser reads user id inside an edit, served.
 func (h *handler) readUser(ctx context.Context, e *datasync.Editor, id, base string) (served, error) {
-	rec, err := h.liveRecord(ctx, e.DB(), UserResource, id)
+	rec, err := h.liveUser(ctx, e.DB(), id)
 	if err != nil {
 		return served{}, err
 	}
@@ -87,7 +87,7 @@ func (h *handler) getUser(w http.ResponseWriter, r *http.Request, id string) err
 		return err
 	}
 	db := h.m.DB()
-	rec, err := h.liveRecord(r.Context(), db, UserResource, id)
+	rec, err := h.liveUser(r.Context(), db, id)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (h *handler) listUsers(w http.ResponseWriter, r *http.Request, _ string) er
 	if err != nil {
 		return err
 	}
-	titles, err := h.groupTitles(ctx, db)
+	groups, err := h.groupsByKey(ctx, db, nil)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (h *handler) listUsers(w http.ResponseWriter, r *http.Request, _ string) er
 		if !lq.prefilter(resourceOf(rec)) {
 			continue
 		}
-		if s := serveUser(rec, titles, base); lq.matches(s.res) {
+		if s := serveUser(rec, h.groups.memberships(rec), groups, base); lq.matches(s.res) {
 			matched = append(matched, s.res)
 		}
 	}
@@ -191,7 +191,7 @@ func (h *handler) patchUser(ctx context.Context, e *datasync.Editor, req writeRe
 // writeUser reads user req.id, checks If-Match, has change make the new
 // resource from the stored one and pushes it, keeping its memberships.
 func (h *handler) writeUser(ctx context.Context, e *datasync.Editor, req writeReq, change func(stored map[string]any) (map[string]any, string, error)) (outcome, error) {
-	rec, err := h.liveRecord(ctx, e.DB(), UserResource, req.id)
+	rec, err := h.liveUser(ctx, e.DB(), req.id)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -212,7 +212,7 @@ func (h *handler) writeUser(ctx context.Context, e *datasync.Editor, req writeRe
 	if _, err := h.claimUserName(ctx, e, res, req.id); err != nil {
 		return outcome{}, err
 	}
-	if err := push(ctx, e, datasync.DataTypeUser, []datasync.Record{userRecord(res, password, departmentsOf(rec))}); err != nil {
+	if err := push(ctx, e, datasync.DataTypeUser, []datasync.Record{userRecord(res, password, h.groups.membershipField(), h.groups.memberships(rec))}); err != nil {
 		return outcome{}, err
 	}
 	out, err := h.readUser(ctx, e, req.id, req.base)
@@ -223,7 +223,7 @@ func (h *handler) writeUser(ctx context.Context, e *datasync.Editor, req writeRe
 // becomes of the user (onMissing: disabled and kept by default, deleted,
 // or left alone; root never). Either way SCIM no longer sees it.
 func (h *handler) deleteUser(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
-	rec, err := h.liveRecord(ctx, e.DB(), UserResource, req.id)
+	rec, err := h.liveUser(ctx, e.DB(), req.id)
 	if err != nil {
 		return outcome{}, err
 	}

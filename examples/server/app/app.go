@@ -63,6 +63,10 @@ type Config struct {
 	// identity providers (Okta, Entra ID) to provision users and groups
 	// with, authenticated by this bearer token. No SCIM without it.
 	SCIMToken string
+	// SCIMGroups is what SCIM groups become: departments (the zero value)
+	// or, with scim.GroupsAsRoles, roles; New then creates the table
+	// those groups are kept in (scim.CreateTables).
+	SCIMGroups scim.GroupMode
 }
 
 // SCIMPath is where Handler serves SCIM when Config.SCIMToken is set: the
@@ -137,7 +141,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.SCIMToken != "" {
 		// SCIM has its own token and sees only what it provisioned: it is
 		// not behind the users' authentication or the ACL.
-		provision, err := scim.New(sync, scim.Options{Token: cfg.SCIMToken, Logger: cfg.Logger})
+		if cfg.SCIMGroups == scim.GroupsAsRoles {
+			if err := scim.CreateTables(ctx, db); err != nil {
+				sync.Close()
+				return nil, fmt.Errorf("app: creating the SCIM tables: %w", err)
+			}
+		}
+		provision, err := scim.New(sync, scim.Options{Token: cfg.SCIMToken, Logger: cfg.Logger, Groups: cfg.SCIMGroups})
 		if err != nil {
 			sync.Close()
 			return nil, fmt.Errorf("%w: SCIM: %w", ErrConfig, err)

@@ -1,0 +1,79 @@
+package scim
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-dev/gatehouse/datasync"
+)
+
+// departmentGroups keeps groups as departments (GroupsAsDepartments): a
+// group is a department record of the source, displayName its title,
+// its User members the users whose records list its uid under
+// "departments", its Group members the departments whose parentUid it
+// is. A removed group goes as the source's policy says (marked missing
+// and kept by default); its members' records keep its uid, which names
+// no live group any more.
+type departmentGroups struct{ h *handler }
+
+func (s *departmentGroups) groups(ctx context.Context, db bun.IDB, ids ...string) ([]*group, error) {
+	recs, err := s.h.records(ctx, db, datasync.DataTypeDepartment, false, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*group, len(recs))
+	for i, rec := range recs {
+		res := resourceOf(rec)
+		delete(res, "id")
+		delete(res, "members")
+		out[i] = &group{
+			id: rec.SourceUk, res: res, key: rec.SourceUk, parent: rec.MetaData.ParentUID(),
+			created: rec.CreatedAt, updated: rec.UpdatedAt,
+		}
+	}
+	return out, nil
+}
+
+// groupsKeyed is groups: a department's key is its uid.
+func (s *departmentGroups) groupsKeyed(ctx context.Context, db bun.IDB, keys ...string) ([]*group, error) {
+	return s.groups(ctx, db, keys...)
+}
+
+// save pushes the groups' department records, in one Push.
+func (s *departmentGroups) save(ctx context.Context, e *datasync.Editor, gs ...*group) error {
+	recs := make([]datasync.Record, len(gs))
+	for i, g := range gs {
+		res := cloneResource(g.res)
+		res["id"] = g.id
+		recs[i] = groupRecord(res, g.parent)
+	}
+	return push(ctx, e, datasync.DataTypeDepartment, recs)
+}
+
+// remove removes the department record, as the source's policy says.
+func (s *departmentGroups) remove(ctx context.Context, e *datasync.Editor, g *group) error {
+	_, err := e.Remove(ctx, datasync.DataTypeDepartment, g.id)
+	return storeError(err)
+}
+
+func (s *departmentGroups) keyOf(id string, _ map[string]any) string { return id }
+
+func (s *departmentGroups) membershipField() string { return "departments" }
+
+func (s *departmentGroups) memberships(rec *datasync.StoredRecord) []string {
+	return departmentsOf(rec)
+}
+
+func (s *departmentGroups) nests() bool { return true }
+
+// departmentsOf is the uids of the departments a user record lists: the
+// groups its user is a member of.
+func departmentsOf(rec *datasync.StoredRecord) []string {
+	depts, _ := rec.MetaData.Departments()
+	out := make([]string, len(depts))
+	for i, d := range depts {
+		out[i] = d.UID
+	}
+	return out
+}
