@@ -54,6 +54,7 @@ const reasonRoleCreated = "a role the source names and the policy creates (roles
 // chunk of unchanged records or records without "roles" costs none.
 type RolesSyncResource struct {
 	userModel any
+	listener  RolesListener
 }
 
 var _ datasync.BatchResource = (*RolesSyncResource)(nil)
@@ -61,7 +62,7 @@ var _ datasync.BatchResource = (*RolesSyncResource)(nil)
 // NewRolesSyncResource returns the resource for the user model of opts
 // (the same Options as CreateTables).
 func NewRolesSyncResource(opts Options) *RolesSyncResource {
-	r := &RolesSyncResource{userModel: opts.UserModel}
+	r := &RolesSyncResource{userModel: opts.UserModel, listener: opts.RolesListener}
 	if r.userModel == nil {
 		r.userModel = (*User)(nil)
 	}
@@ -99,6 +100,9 @@ func (r *RolesSyncResource) ApplyBatch(ctx context.Context, tx bun.IDB, b *datas
 	}
 	if err := a.write(ctx, tx); err != nil {
 		return nil, err
+	}
+	if err := r.RolesWritten(ctx, tx, a.createdRoles(), a.changedUsers()); err != nil {
+		return nil, fmt.Errorf("users: sync roles: telling the roles listener: %w", err)
 	}
 	gone, err := goneUserLinks(ctx, tx, r.usersTable(tx), b, rolesResource)
 	if err != nil {
@@ -418,6 +422,7 @@ type roleApply struct {
 	roles   []*Role
 	adds    []*RoleUser
 	removes []bun.TupleValues // (userId, roleName)
+	removed []int64           // the users of removes
 	changes []datasync.LinkChange
 }
 
@@ -459,6 +464,7 @@ func collectRoleApply(b *datasync.Batch, plan *datasync.ResourcePlan) (*roleAppl
 			return nil, fmt.Errorf("users: sync roles: uid %q: %q is not a user's role to remove", c.UID, c.PK)
 		}
 		a.removes = append(a.removes, bun.Tuple([]any{user, name}))
+		a.removed = append(a.removed, user)
 		a.changes = append(a.changes, datasync.LinkChange{UID: c.UID, ResourcePk: c.PK, IsDeleted: true})
 	}
 	return a, nil
@@ -485,4 +491,33 @@ func (a *roleApply) write(ctx context.Context, tx bun.IDB) error {
 		}
 	}
 	return nil
+}
+
+// createdRoles are the names of the roles the apply creates.
+func (a *roleApply) createdRoles() []string {
+	names := make([]string, len(a.roles))
+	for i, r := range a.roles {
+		names[i] = r.Name
+	}
+	return names
+}
+
+// changedUsers are the users whose roles the apply gives or takes, each
+// once.
+func (a *roleApply) changedUsers() []int64 {
+	seen := make(map[int64]bool, len(a.adds)+len(a.removes))
+	var ids []int64
+	add := func(id int64) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, ru := range a.adds {
+		add(ru.UserID)
+	}
+	for _, id := range a.removed {
+		add(id)
+	}
+	return ids
 }

@@ -19,6 +19,11 @@ type Options struct {
 	// its option "password": {"format": …} besides plain and sha256-hex
 	// (see PasswordTransformer).
 	PasswordTransformers map[string]PasswordTransformer
+	// RolesListener hears of the roles syncs create and of the users whose
+	// roles they change (see RolesListener): pass the acl/aclstore Store
+	// that answers the users' roles, or a sync's role changes reach its
+	// cache and ACL only when something else reloads them.
+	RolesListener RolesListener
 }
 
 // RegisterModels registers the join models of the directory's many-to-many

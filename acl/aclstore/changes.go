@@ -50,6 +50,18 @@ type changeNote struct {
 // kind is ChangeRole (name is the role), ChangeUser (name is the user's
 // id, or "*" for every user) or ChangeAll.
 func (s *Store) logChange(ctx context.Context, tx bun.IDB, kind, name string) (int64, error) {
+	id, err := s.appendChange(ctx, tx, kind, name)
+	if err != nil {
+		return 0, err
+	}
+	s.own.add(id)
+	return id, nil
+}
+
+// appendChange adds a change to the log in tx and notifies it, as
+// logChange does, without taking it as this store's own: this store's
+// Watch applies it too, once tx commits.
+func (s *Store) appendChange(ctx context.Context, tx bun.IDB, kind, name string) (int64, error) {
 	switch kind {
 	case ChangeRole, ChangeUser, ChangeAll:
 	default:
@@ -67,7 +79,6 @@ func (s *Store) logChange(ctx context.Context, tx bun.IDB, kind, name string) (i
 			return 0, err
 		}
 	}
-	s.own.add(c.ID)
 	return c.ID, nil
 }
 

@@ -96,6 +96,13 @@
 // writes). [Store.Middleware] puts them in a request's context for
 // [acl.Middleware], after the host's authentication has set [acl.WithUser].
 //
+// Syncs write roles and rolesUsers themselves (a source's "roles", SCIM's
+// groups as roles): give the Store to them as users.Options.RolesListener,
+// and [Store.RolesWritten] logs what they change in their transaction, so
+// the cache forgets those users at once and every store loads the roles
+// they create. Without it a user keeps a role the identity provider took
+// for as long as the cache remembers it.
+//
 // # Moving roles between environments
 //
 // [Store.Export] writes the roles as a [RoleSet]: JSON in the shape of the

@@ -39,7 +39,12 @@ type server struct {
 // creates scimGroups first, as a host does.
 func newServer(t testing.TB, db *bun.DB, opts scim.Options) *server {
 	t.Helper()
-	m := synctest.Directory(t, db)
+	return serveManager(t, db, synctest.Directory(t, db), opts)
+}
+
+// serveManager serves opts, as newServer does, over the directory of m.
+func serveManager(t testing.TB, db *bun.DB, m *datasync.Manager, opts scim.Options) *server {
+	t.Helper()
 	if opts.Groups == scim.GroupsAsRoles {
 		if err := scim.CreateTables(context.Background(), db); err != nil {
 			t.Fatal(err)

@@ -72,7 +72,7 @@ func (s *roleGroups) save(ctx context.Context, e *datasync.Editor, gs ...*group)
 		if err := s.checkRole(ctx, e, g); err != nil {
 			return err
 		}
-		if err := ensureRole(ctx, e, g.key); err != nil {
+		if err := s.ensureRole(ctx, e, g.key); err != nil {
 			return err
 		}
 		if err := s.write(ctx, e.DB(), g); err != nil {
@@ -179,7 +179,7 @@ func (s *roleGroups) nests() bool { return false }
 // given nothing, as the users roles resource creates the roles a record
 // names. Checking here, not leaving it to that resource, covers a group
 // with no members, whose role no record names yet.
-func ensureRole(ctx context.Context, e *datasync.Editor, name string) error {
+func (s *roleGroups) ensureRole(ctx context.Context, e *datasync.Editor, name string) error {
 	exists := func() (bool, error) {
 		n, err := e.DB().NewSelect().Model((*users.Role)(nil)).
 			Where("?TableAlias.? = ?", bun.Ident("name"), name).Count(ctx)
@@ -199,8 +199,24 @@ func ensureRole(ctx context.Context, e *datasync.Editor, name string) error {
 	if _, err := e.DB().NewInsert().Model(&users.Role{Name: name, Title: name}).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 		return fmt.Errorf("scim: creating role %q: %w", name, err)
 	}
-	if ok, err := exists(); ok || err != nil {
+	ok, err := exists()
+	switch {
+	case err != nil:
 		return err
+	case !ok:
+		return newError(http.StatusBadRequest, ScimTypeInvalidValue, "displayName: role %q does not exist, and cannot be created: another role has the title %q", name, name)
 	}
-	return newError(http.StatusBadRequest, ScimTypeInvalidValue, "displayName: role %q does not exist, and cannot be created: another role has the title %q", name, name)
+	return s.rolesWritten(ctx, e, name)
+}
+
+// rolesWritten tells the roles resource's listener (users.Options'
+// RolesListener: the host's role store) of the role a group created, as
+// the resource tells it of the roles it creates.
+func (s *roleGroups) rolesWritten(ctx context.Context, e *datasync.Editor, name string) error {
+	for _, res := range s.h.m.Resources() {
+		if r, ok := res.(*users.RolesSyncResource); ok {
+			return r.RolesWritten(ctx, e.DB(), []string{name}, nil)
+		}
+	}
+	return nil
 }

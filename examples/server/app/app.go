@@ -116,11 +116,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 
 	// Tables: the directory and sync's (NewSyncManager), the roles', posts.
-	sync, err := users.NewSyncManager(ctx, db, users.Options{}, datasync.Options{Logger: cfg.Logger})
+	// Roles a sync gives, takes or creates (the push API, SCIM) are written
+	// by the users package, not the store: the store listens, so that its
+	// cache and the ACL follow at once.
+	store := aclstore.New(db, a, aclstore.Options{Logger: cfg.Logger})
+	sync, err := users.NewSyncManager(ctx, db, users.Options{RolesListener: store}, datasync.Options{Logger: cfg.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("app: creating the directory and sync tables: %w", err)
 	}
-	app := &App{Store: aclstore.New(db, a, aclstore.Options{Logger: cfg.Logger}), Sync: sync, Tokens: tokens}
+	app := &App{Store: store, Sync: sync, Tokens: tokens}
 	if err := app.install(ctx, cfg); err != nil {
 		sync.Close()
 		return nil, err
