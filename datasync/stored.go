@@ -17,18 +17,16 @@ import (
 )
 
 // RecordQuery selects the sync records [Manager.StoredRecords] reads: those
-// of one source and data type, narrowed to UIDs when it is not empty and
-// to the records every one of Fields matches. Records marked missing
-// (MissingSinceKey) are left out unless IncludeMissing is set.
+// of one source and data type, narrowed to UIDs when it is not empty, to
+// the records every one of Fields matches and, when Listing is set, to
+// those whose list it names holds one of its values. Records marked
+// missing (MissingSinceKey) are left out unless IncludeMissing is set.
 type RecordQuery struct {
-	SourceName string
-	DataType   DataType
-	UIDs       []string
-	Fields     []FieldMatch
-	// InDepartments narrows user records to those whose "departments"
-	// name one of these department uids (as a uid or as {uid, ...}): a
-	// department's members, found by the database.
-	InDepartments  []string
+	SourceName     string
+	DataType       DataType
+	UIDs           []string
+	Fields         []FieldMatch
+	Listing        *ListMatch
 	IncludeMissing bool
 }
 
@@ -43,6 +41,20 @@ type FieldMatch struct {
 	Path     []string
 	Value    string
 	FoldCase bool
+}
+
+// ListMatch narrows a RecordQuery to the records whose list at the record
+// key Key holds one of Values: an entry equal to a value (a string, or a
+// number written as the value is) or an object whose "uid" is. So
+// {Key: "departments", Values: []string{uid}} finds a department's
+// members, whether their records list it as "uid" or {"uid": "uid",
+// "isMain": true}, and {Key: "roles", Values: []string{name}} the users
+// a source gives role name. The database does the match: finding a
+// group's members does not read the source's other users. A ListMatch
+// with no Values matches no record.
+type ListMatch struct {
+	Key    string
+	Values []string
 }
 
 // StoredRecord is a sync record as stored, with when it was first and
@@ -83,13 +95,32 @@ func (q *RecordQuery) check() error {
 			return &DataError{Message: fmt.Sprintf("fields[%d]: a field match needs a path", i)}
 		}
 		for _, key := range f.Path {
-			// SQLite's JSON paths cannot quote these.
-			if key == "" || strings.ContainsAny(key, "\"\\") {
+			if !pathKey(key) {
 				return &DataError{Message: fmt.Sprintf("fields[%d]: path key %q: want a non-empty key without quotes or backslashes", i, key)}
 			}
 		}
 	}
+	if q.Listing != nil && !pathKey(q.Listing.Key) {
+		return &DataError{Message: fmt.Sprintf("listing: key %q: want a non-empty key without quotes or backslashes", q.Listing.Key)}
+	}
 	return nil
+}
+
+// pathKey reports whether key may be a key of a JSON path in SQL:
+// SQLite's JSON paths cannot quote an empty key, quotes or backslashes.
+func pathKey(key string) bool {
+	return key != "" && !strings.ContainsAny(key, "\"\\")
+}
+
+// jsonPath is path as a SQLite JSON path, each key quoted; pathKey has
+// checked the keys.
+func jsonPath(path ...string) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, key := range path {
+		b.WriteString(`."` + key + `"`)
+	}
+	return b.String()
 }
 
 // fieldExpr is the SQL of the text at path in a record's metaData (alias
@@ -98,12 +129,7 @@ func fieldExpr(db bun.IDB, path []string) schema.QueryWithArgs {
 	if db.Dialect().Name() == dialect.PG {
 		return bun.SafeQuery(`(r."metaData" #>> ?)`, pgdialect.Array(path))
 	}
-	var b strings.Builder
-	b.WriteString("$")
-	for _, key := range path {
-		b.WriteString(`."` + key + `"`)
-	}
-	return bun.SafeQuery(`json_extract(r."metaData", ?)`, b.String())
+	return bun.SafeQuery(`json_extract(r."metaData", ?)`, jsonPath(path...))
 }
 
 // storedRow is a sync record as loadRecords reads it.
@@ -194,26 +220,83 @@ func (q *RecordQuery) where(db bun.IDB, sel *bun.SelectQuery) {
 			sel.Where("? = ?", fieldExpr(db, f.Path), f.Value)
 		}
 	}
-	if len(q.InDepartments) > 0 {
-		sel.Where("EXISTS (?)", departmentEntries(db, q.InDepartments))
+	if q.Listing != nil {
+		if pre, ok := listPrefilter(db, q.Listing.Values); ok {
+			sel.Where("?", pre)
+		}
+		sel.Where("EXISTS (?)", listEntries(db, *q.Listing))
 	}
 	if !q.IncludeMissing {
 		sel.Where("? IS NULL", missingSinceExpr(db))
 	}
 }
 
-// departmentEntries selects the entries of a user record's (alias r)
-// "departments" that name one of uids: an entry is a uid (string or
-// number) or an object with a "uid".
-func departmentEntries(db bun.IDB, uids []string) schema.QueryWithArgs {
+// listEntries selects the entries of the list at m.Key in a record's
+// (alias r) metaData that name one of m.Values: an entry is a value
+// (string or number) or an object with a "uid". A key holding no list
+// has no entries.
+func listEntries(db bun.IDB, m ListMatch) schema.QueryWithArgs {
 	if db.Dialect().Name() == dialect.PG {
-		return bun.SafeQuery(`SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(r."metaData"->'departments') = 'array' `+
-			`THEN r."metaData"->'departments' END) AS d(e) `+
-			`WHERE (CASE json_typeof(d.e) WHEN 'object' THEN d.e->>'uid' ELSE d.e#>>'{}' END) = ANY(?)`, pgdialect.Array(uids))
+		return bun.SafeQuery(`SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(r."metaData"->?) = 'array' `+
+			`THEN r."metaData"->? END) AS d(e) `+
+			`WHERE (CASE json_typeof(d.e) WHEN 'object' THEN d.e->>'uid' ELSE d.e#>>'{}' END) = ANY(?)`,
+			m.Key, m.Key, pgdialect.Array(m.Values))
 	}
-	return bun.SafeQuery(`SELECT 1 FROM json_each(r."metaData", '$.departments') AS d `+
-		`WHERE CAST(CASE d.type WHEN 'object' THEN json_extract(d.value, '$.uid') ELSE d.value END AS TEXT) IN (SELECT value FROM json_each(?))`,
-		sqllist.JSONArray(uids))
+	// json_each walks a scalar or an object too: the type check keeps
+	// SQLite to lists, as json_array_elements keeps PostgreSQL.
+	path := jsonPath(m.Key)
+	return bun.SafeQuery(`SELECT 1 FROM json_each(r."metaData", ?) AS d `+
+		`WHERE json_type(r."metaData", ?) = 'array' `+
+		`AND CAST(CASE d.type WHEN 'object' THEN json_extract(d.value, '$.uid') ELSE d.value END AS TEXT) IN (SELECT value FROM json_each(?))`,
+		path, path, sqllist.JSONArray(m.Values))
+}
+
+// listPrefilter is a cheap test that a record (alias r) may list one of
+// values: its metaData's text holds one of them. Parsing the JSON of
+// every record of a source of 100,000 users to walk a list costs ten
+// times more than a substring search does, and few records pass it. It
+// is sound only for plain values, which every JSON encoder writes as
+// they are (no quotes, backslashes, control or non-ASCII characters,
+// nor <, > and &, which Go's encoder escapes); for any other, ok is
+// false and the list walk decides alone.
+func listPrefilter(db bun.IDB, values []string) (schema.QueryWithArgs, bool) {
+	if len(values) == 0 || len(values) > maxPrefilterValues {
+		return schema.QueryWithArgs{}, false
+	}
+	for _, v := range values {
+		if !plainJSON(v) {
+			return schema.QueryWithArgs{}, false
+		}
+	}
+	text := bun.Safe(`r."metaData"`)
+	find := "instr(?, ?) > 0"
+	if db.Dialect().Name() == dialect.PG {
+		text, find = bun.Safe(`r."metaData"::text`), "strpos(?, ?) > 0"
+	}
+	var b strings.Builder
+	args := make([]any, 0, 2*len(values))
+	for i, v := range values {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString(find)
+		args = append(args, text, v)
+	}
+	return bun.SafeQuery("("+b.String()+")", args...), true
+}
+
+// maxPrefilterValues bounds the substring searches of one prefilter: a
+// list match on more values walks the lists alone.
+const maxPrefilterValues = 16
+
+// plainJSON reports whether v is non-empty and written in JSON as it is.
+func plainJSON(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || strings.IndexByte(`"\<>&`, c) >= 0 {
+			return false
+		}
+	}
+	return v != ""
 }
 
 // storedRecord decodes a row of q's records.

@@ -109,8 +109,9 @@ func TestStoredRecords(t *testing.T) {
 			{[]string{"7"}, []string{"e"}},
 			{[]string{"g2", "7"}, []string{"d", "e"}},
 			{[]string{"nope", `g1"]`}, nil},
+			{nil, nil},
 		} {
-			got := f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeUser, InDepartments: c.depts})
+			got := f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeUser, Listing: &datasync.ListMatch{Key: "departments", Values: c.depts}})
 			if diff := cmp.Diff(c.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("members of %q (-want +got):\n%s", c.depts, diff)
 			}
@@ -156,6 +157,52 @@ func TestStoredRecords(t *testing.T) {
 	})
 }
 
+// A Listing on "roles" finds the users a source gives a role, by name,
+// whatever the name holds; one on a key holding a string or an object,
+// not a list, finds none on either database (SQLite's json_each would
+// walk them).
+func TestStoredRecordsListingRoles(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newDirFixture(t, db, map[string]any{"roles": map[string]any{"create": true}})
+		withRoles := func(uid string, roles ...any) datasync.Record {
+			rec := scimUser(uid, "user-"+uid)
+			rec["roles"] = roles
+			return rec
+		}
+		f.editPush(t, userData(withRoles("a", "auditors", "admins"), withRoles("b", "admins"), withRoles("c", "R&D", "Zoë's"), scimUser("d", "dee")))
+		many := []string{"admins"}
+		for i := range 16 {
+			many = append(many, "role"+strconv.Itoa(i))
+		}
+		for _, c := range []struct {
+			key   string
+			roles []string
+			want  []string
+		}{
+			{"roles", []string{"admins"}, []string{"a", "b"}},
+			{"roles", []string{"auditors"}, []string{"a"}},
+			{"roles", []string{"auditors", "admins"}, []string{"a", "b"}},
+			{"roles", []string{"Admins", "admins'--"}, nil},
+			{"roles", nil, nil},
+			// Values JSON escapes or that are not ASCII, and more than a
+			// prefilter takes, are found by walking the lists alone.
+			{"roles", []string{"R&D"}, []string{"c"}},
+			{"roles", []string{"Zoë's"}, []string{"c"}},
+			{"roles", many, []string{"a", "b"}},
+			// A value elsewhere in the record passes the prefilter only.
+			{"roles", []string{"user-a"}, nil},
+			{"departments", []string{"admins"}, nil},
+			{"username", []string{"user-a"}, nil},
+			{datasync.SourceDataKey, []string{"user-a"}, nil},
+		} {
+			got := f.stored(t, datasync.RecordQuery{DataType: datasync.DataTypeUser, Listing: &datasync.ListMatch{Key: c.key, Values: c.roles}})
+			if diff := cmp.Diff(c.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s holding one of %q (-want +got):\n%s", c.key, c.roles, diff)
+			}
+		}
+	})
+}
+
 // A query without a source or with another data type is a DataError.
 func TestStoredRecordsBadQuery(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -169,6 +216,8 @@ func TestStoredRecordsBadQuery(t *testing.T) {
 			{datasync.RecordQuery{SourceName: "hr", DataType: "role"}, `dataType must be user or department, got "role"`},
 			{datasync.RecordQuery{SourceName: "hr", DataType: datasync.DataTypeUser, Fields: []datasync.FieldMatch{{Value: "x"}}}, "fields[0]: a field match needs a path"},
 			{datasync.RecordQuery{SourceName: "hr", DataType: datasync.DataTypeUser, Fields: []datasync.FieldMatch{{Path: []string{`a"b`}}}}, `fields[0]: path key "a\"b": want a non-empty key without quotes or backslashes`},
+			{datasync.RecordQuery{SourceName: "hr", DataType: datasync.DataTypeUser, Listing: &datasync.ListMatch{Values: []string{"x"}}}, `listing: key "": want a non-empty key without quotes or backslashes`},
+			{datasync.RecordQuery{SourceName: "hr", DataType: datasync.DataTypeUser, Listing: &datasync.ListMatch{Key: `roles\`}}, `listing: key "roles\\": want a non-empty key without quotes or backslashes`},
 		}
 		for _, c := range cases {
 			recs, err := f.m.StoredRecords(context.Background(), db, c.q)

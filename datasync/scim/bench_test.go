@@ -10,22 +10,34 @@ import (
 	"testing"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/gatehouse-dev/gatehouse/datasync"
 	"github.com/gatehouse-dev/gatehouse/datasync/scim"
 	"github.com/gatehouse-dev/gatehouse/internal/dbtest"
 )
 
-// statementCounter counts the statements a database runs: a group PATCH
-// that adds n members must cost the same few statements whatever n is.
-type statementCounter struct{ n atomic.Int64 }
+// statementCounter counts the statements a database runs, and the rows
+// its SELECTs read through bun's Scan (every read of StoredRecords and
+// of scimGroups; the raw reads inside a Push are counted as statements
+// only): a group PATCH that adds n members must cost the same few
+// statements whatever n is, and one adding a member the same statements
+// and rows whatever the source's size.
+type statementCounter struct{ n, rows atomic.Int64 }
 
 func (c *statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
 	c.n.Add(1)
 	return ctx
 }
 
-func (c *statementCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
+func (c *statementCounter) AfterQuery(_ context.Context, event *bun.QueryEvent) {
+	if event.Result == nil || !strings.HasPrefix(event.Query, "SELECT") {
+		return
+	}
+	if n, err := event.Result.RowsAffected(); err == nil {
+		c.rows.Add(n)
+	}
+}
 
 // seedUsers provisions n SCIM users straight through the datasync core,
 // as the handler stores them, and returns their ids: creating them over
@@ -117,6 +129,66 @@ func TestPatchGroupMembersIsSetBased(t *testing.T) {
 	}
 }
 
+// cost is what a request cost the database.
+type cost struct{ statements, rows int64 }
+
+// patchOneMember provisions n users on a fresh server of mode over db,
+// makes a group of the first two, then PATCHes the third into it, and
+// returns what that PATCH cost; it checks that the group then has the
+// three as its members.
+func patchOneMember(t *testing.T, db *bun.DB, mode scim.GroupMode, n int) cost {
+	t.Helper()
+	c := &statementCounter{}
+	s := modeServer(t, db.WithQueryHook(c), mode)
+	ids := seedUsers(t, s, "u", n)
+	gid := s.createGroup("staff", ids[0], ids[1])
+	before := cost{c.n.Load(), c.rows.Load()}
+	s.do("PATCH", "/Groups/"+gid, addMembersBody(ids[2:3])).want(t, http.StatusNoContent)
+	spent := cost{c.n.Load() - before.statements, c.rows.Load() - before.rows}
+	var got []string
+	for _, m := range s.do("GET", "/Groups/"+gid, nil).want(t, http.StatusOK).Body["members"].([]any) {
+		got = append(got, m.(map[string]any)["value"].(string))
+	}
+	if want := ids[:3]; !slices.Equal(got, want) {
+		t.Errorf("members %q, want %q", got, want)
+	}
+	return spent
+}
+
+// maxRowsOneMember bounds the rows a PATCH adding one member to a group
+// of two reads: the group, its members and the new one with their
+// links, and what the push reads back of the rows it writes. Reading
+// the source, as the PATCH once did, is thousands.
+const maxRowsOneMember = 25
+
+// A PATCH adding one member reads the group's part of the source, not
+// the source: in a source of 2,000 users it runs the same statements
+// and reads the same rows as in one of 10, in either mode, on either
+// database (a fresh one for each size, so that only the users differ).
+func TestPatchOneMemberScalesWithTheGroup(t *testing.T) {
+	for _, gm := range groupModes {
+		t.Run(gm.name, func(t *testing.T) {
+			small := map[dialect.Name]cost{}
+			dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+				small[db.Dialect().Name()] = patchOneMember(t, db, gm.mode, 10)
+			})
+			dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+				want, ok := small[db.Dialect().Name()]
+				if !ok {
+					t.Fatal("the source of 10 users was not measured")
+				}
+				big := patchOneMember(t, db, gm.mode, 2000)
+				if big != want {
+					t.Errorf("in a source of 2,000 users the PATCH cost %+v, in one of 10 %+v: want the same", big, want)
+				}
+				if big.rows > maxRowsOneMember {
+					t.Errorf("the PATCH read %d rows, want at most %d", big.rows, maxRowsOneMember)
+				}
+			})
+		})
+	}
+}
+
 func BenchmarkSCIMCreateUser(b *testing.B) {
 	s := newServer(b, dbtest.SQLite(b), scim.Options{})
 	i := 0
@@ -152,4 +224,35 @@ func benchPatchGroupMembers(b *testing.B, mode scim.GroupMode) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "members/s")
 	b.ReportMetric(float64(statements)/float64(b.N), "statements/op")
+}
+
+// BenchmarkSCIMPatchOneMember times one PATCH adding one member to a new
+// group in a source of 20,000 users, in each group mode: what an
+// identity provider sends most, which reads the group's part of the
+// source, not the source.
+func BenchmarkSCIMPatchOneMember(b *testing.B) {
+	for _, gm := range groupModes {
+		b.Run(gm.name, func(b *testing.B) { benchPatchOneMember(b, gm.mode) })
+	}
+}
+
+func benchPatchOneMember(b *testing.B, mode scim.GroupMode) {
+	c := &statementCounter{}
+	s := modeServer(b, dbtest.SQLite(b).WithQueryHook(c), mode)
+	ids := seedUsers(b, s, "u", 20000)
+	var spent cost
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		gid := s.createGroup(fmt.Sprintf("group %d", i))
+		body := addMembersBody(ids[i%len(ids) : i%len(ids)+1])
+		before := cost{c.n.Load(), c.rows.Load()}
+		b.StartTimer()
+		s.do("PATCH", "/Groups/"+gid, body).want(b, http.StatusNoContent)
+		spent.statements += c.n.Load() - before.statements
+		spent.rows += c.rows.Load() - before.rows
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.ReportMetric(float64(spent.statements)/float64(b.N), "statements/op")
+	b.ReportMetric(float64(spent.rows)/float64(b.N), "rows/op")
 }

@@ -24,14 +24,13 @@ func (h *handler) postGroup(ctx context.Context, e *datasync.Editor, req writeRe
 	want := setOf(res["members"])
 	delete(res, "members")
 	id := uuid.NewString()
-	d := &directory{store: h.groups}
-	if len(want) > 0 {
-		if d, err = h.loadDirectory(ctx, e.DB()); err != nil {
-			return outcome{}, err
-		}
-		if err := d.resolveMembers(id, want); err != nil {
-			return outcome{}, err
-		}
+	// A new group has no members yet: only those named are read.
+	d := newDirectory(h.groups)
+	if err := d.load(ctx, h, e.DB(), want); err != nil {
+		return outcome{}, err
+	}
+	if err := d.resolveMembers(id, want); err != nil {
+		return outcome{}, err
 	}
 	g := &group{id: id, res: res, key: h.groups.keyOf(id, res)}
 	if err := h.groups.save(ctx, e, g); err != nil {
@@ -52,11 +51,9 @@ func (h *handler) readGroup(ctx context.Context, db bun.IDB, id string, withMemb
 	}
 	var members []any
 	if withMembers {
-		idx, err := h.memberIndex(ctx, db, func(gid string) bool { return gid == id })
-		if err != nil {
+		if members, err = h.groupMembers(ctx, db, g); err != nil {
 			return served{}, err
 		}
-		members = idx[id]
 	}
 	return serveGroup(g, members, base), nil
 }
@@ -76,8 +73,9 @@ func (h *handler) getGroup(w http.ResponseWriter, r *http.Request, id string) er
 	return nil
 }
 
-// listGroups is GET /Groups. Members are read, for all groups at once,
-// only when they are served or the filter may test them.
+// listGroups is GET /Groups. Members are read, for all groups at once
+// (the one read of the whole source left), only when they are served or
+// the filter may test them.
 func (h *handler) listGroups(w http.ResponseWriter, r *http.Request, _ string) error {
 	lq, err := h.parseList(GroupResource, r.URL.Query())
 	if err != nil {
@@ -96,7 +94,7 @@ func (h *handler) listGroups(w http.ResponseWriter, r *http.Request, _ string) e
 	}
 	var idx map[string][]any
 	if lq.wants("members") || strings.Contains(strings.ToLower(lq.rawFilter), "members") {
-		if idx, err = h.memberIndex(ctx, db, func(string) bool { return true }); err != nil {
+		if idx, err = h.memberIndex(ctx, db); err != nil {
 			return err
 		}
 	}
@@ -167,9 +165,10 @@ func (h *handler) patchGroup(ctx context.Context, e *datasync.Editor, req writeR
 }
 
 // writeGroup reads group req.id with its members, checks If-Match, has
-// change make the new group (members included) from the stored one, and
-// writes the group and the changes to its members. It returns the group
-// as it is then, with members when withMembers.
+// change make the new group (members included) from the stored one, reads
+// the members it names that were not members, and writes the group and
+// the changes to its members. It returns the group as it is then, with
+// members when withMembers.
 func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeReq, withMembers bool, change func(stored map[string]any) (map[string]any, error)) (served, error) {
 	id := req.id
 	g, err := h.liveGroup(ctx, e.DB(), id)
@@ -179,7 +178,7 @@ func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeR
 	if err := checkIfMatch(req.ifMatch, serveGroup(g, nil, "").version); err != nil {
 		return served{}, err
 	}
-	d, err := h.loadDirectory(ctx, e.DB())
+	d, err := h.groupDirectory(ctx, e.DB(), g)
 	if err != nil {
 		return served{}, err
 	}
@@ -194,6 +193,9 @@ func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeR
 		return served{}, err
 	}
 	have, want := setOf(idx[id]), setOf(res["members"])
+	if err := d.load(ctx, h, e.DB(), want); err != nil {
+		return served{}, err
+	}
 	if err := d.resolveMembers(id, want); err != nil {
 		return served{}, err
 	}

@@ -18,7 +18,19 @@ import (
 type departmentGroups struct{ h *handler }
 
 func (s *departmentGroups) groups(ctx context.Context, db bun.IDB, ids ...string) ([]*group, error) {
-	recs, err := s.h.records(ctx, db, datasync.DataTypeDepartment, false, ids...)
+	return s.read(ctx, db, datasync.RecordQuery{UIDs: ids})
+}
+
+// children reads the departments whose parentUid is g's, found by the
+// database.
+func (s *departmentGroups) children(ctx context.Context, db bun.IDB, g *group) ([]*group, error) {
+	return s.read(ctx, db, datasync.RecordQuery{Fields: []datasync.FieldMatch{{Path: []string{"parentUid"}, Value: g.id}}})
+}
+
+// read reads the source's live department records q selects, as groups.
+func (s *departmentGroups) read(ctx context.Context, db bun.IDB, q datasync.RecordQuery) ([]*group, error) {
+	q.SourceName, q.DataType = s.h.source, datasync.DataTypeDepartment
+	recs, err := s.h.m.StoredRecords(ctx, db, q)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ func (s *roleGroups) groups(ctx context.Context, db bun.IDB, ids ...string) ([]*
 	return s.scan(ctx, q)
 }
 
+// children is none: roles do not nest.
+func (s *roleGroups) children(context.Context, bun.IDB, *group) ([]*group, error) { return nil, nil }
+
 func (s *roleGroups) groupsKeyed(ctx context.Context, db bun.IDB, keys ...string) ([]*group, error) {
 	if len(keys) == 0 {
 		return nil, nil
@@ -135,7 +138,7 @@ func (s *roleGroups) write(ctx context.Context, db bun.IDB, g *group) error {
 // remove takes the group's role from its members, in one Push, and
 // deletes its row; the role stays.
 func (s *roleGroups) remove(ctx context.Context, e *datasync.Editor, g *group) error {
-	d, err := s.h.loadDirectory(ctx, e.DB())
+	d, err := s.h.groupDirectory(ctx, e.DB(), g)
 	if err != nil {
 		return err
 	}

@@ -247,3 +247,48 @@ func TestGroupReadWithoutMembersReadsLess(t *testing.T) {
 		}
 	})
 }
+
+// A write to one group reads only that group's members and the members
+// it names, and changes no other group: a user of two groups that
+// leaves one (by PATCH, PUT or the group's DELETE) stays in the other,
+// in either mode.
+func TestGroupWriteKeepsOtherGroups(t *testing.T) {
+	for _, gm := range groupModes {
+		t.Run(gm.name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+				s := modeServer(t, db, gm.mode)
+				ada, bob := s.createUser("ada"), s.createUser("bob")
+				ops := s.createGroup("ops", ada)
+				eng := s.createGroup("eng", ada, bob)
+				wantState := func(step string, opsMembers, engMembers, adaGroups []string) {
+					t.Helper()
+					if got := memberIDs(s.do("GET", "/Groups/"+ops, nil).want(t, http.StatusOK).Body); !slices.Equal(got, sorted(opsMembers...)) {
+						t.Errorf("%s: ops has %v, want %v", step, got, sorted(opsMembers...))
+					}
+					if engMembers != nil {
+						if got := memberIDs(s.do("GET", "/Groups/"+eng, nil).want(t, http.StatusOK).Body); !slices.Equal(got, sorted(engMembers...)) {
+							t.Errorf("%s: eng has %v, want %v", step, got, sorted(engMembers...))
+						}
+					}
+					groups, _ := s.do("GET", "/Users/"+ada, nil).want(t, http.StatusOK).Body["groups"].([]any)
+					var got []string
+					for _, g := range groups {
+						got = append(got, g.(map[string]any)["value"].(string))
+					}
+					if slices.Sort(got); !slices.Equal(got, sorted(adaGroups...)) {
+						t.Errorf("%s: ada is in %v, want %v", step, got, sorted(adaGroups...))
+					}
+				}
+				wantState("created", []string{ada}, []string{ada, bob}, []string{ops, eng})
+				s.do("PATCH", "/Groups/"+eng, patchBody(`[{"op":"remove","path":"members[value eq \"`+ada+`\"]"}]`)).want(t, http.StatusNoContent)
+				wantState("ada removed from eng", []string{ada}, []string{bob}, []string{ops})
+				s.do("PUT", "/Groups/"+eng, map[string]any{
+					"schemas": []string{scim.GroupSchemaURN}, "displayName": "eng", "members": []any{map[string]any{"value": ada}},
+				}).want(t, http.StatusOK)
+				wantState("eng replaced by ada", []string{ada}, []string{ada}, []string{ops, eng})
+				s.do("DELETE", "/Groups/"+eng, nil).want(t, http.StatusNoContent)
+				wantState("eng deleted", []string{ada}, nil, []string{ops})
+			})
+		})
+	}
+}

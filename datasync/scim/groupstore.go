@@ -37,6 +37,9 @@ type groupStore interface {
 	// groups reads the source's live groups with the given ids (all of
 	// them when none is given), in the order they were provisioned.
 	groups(ctx context.Context, db bun.IDB, ids ...string) ([]*group, error)
+	// children reads the source's live groups that are g's members, in
+	// the order they were provisioned: none where groups do not nest.
+	children(ctx context.Context, db bun.IDB, g *group) ([]*group, error)
 	// groupsKeyed reads the source's live groups with the given keys.
 	groupsKeyed(ctx context.Context, db bun.IDB, keys ...string) ([]*group, error)
 	// save writes gs, new or changed, inside e, their keys from their

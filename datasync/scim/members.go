@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -28,10 +29,14 @@ const (
 // memberSet maps the ids of a group's members to their type.
 type memberSet map[string]string
 
-// directory is the source's live users and groups, by id, as one read
-// of each loaded them: a membership change needs both sets whole (a
-// group's members are found by scanning them), so it reads them once and
-// looks everything else up here.
+// directory is the part of the source's live users and groups that an
+// operation reads, by id. An operation on one group reads that group's
+// (groupDirectory): the group, its members, then the users and groups
+// the request names (load), so that adding a member to a group of a
+// 100,000-user source reads a few records, not 100,000 (the database
+// still looks through the records' lists to find the members: no index
+// serves a JSON list). Only a list of groups with their members reads
+// the whole source (loadDirectory).
 type directory struct {
 	store  groupStore
 	users  map[string]*datasync.StoredRecord
@@ -44,7 +49,34 @@ type directory struct {
 	groupOrder []*group
 }
 
-// loadDirectory reads the source's live users and groups.
+// newDirectory is an empty directory of store's groups.
+func newDirectory(store groupStore) *directory {
+	return &directory{
+		store: store, users: map[string]*datasync.StoredRecord{},
+		groups: map[string]*group{}, byKey: map[string]*group{},
+	}
+}
+
+// add puts users and groups, none of them in d yet, into d. Users stay
+// in the order they were provisioned (record id), so that a Push of
+// them is in the order a read of the whole source would give. Groups
+// are appended: a group's Group members are read in one read, in order,
+// and every group read later is not a member of it.
+func (d *directory) add(users []*datasync.StoredRecord, groups []*group) {
+	for _, rec := range users {
+		d.users[rec.SourceUk] = rec
+	}
+	d.userOrder = append(d.userOrder, users...)
+	slices.SortFunc(d.userOrder, func(a, b *datasync.StoredRecord) int { return cmp.Compare(a.ID, b.ID) })
+	for _, g := range groups {
+		d.groups[g.id] = g
+		d.byKey[g.key] = g
+	}
+	d.groupOrder = append(d.groupOrder, groups...)
+}
+
+// loadDirectory reads all of the source's live users and groups: what
+// listing groups with their members needs, and nothing else should.
 func (h *handler) loadDirectory(ctx context.Context, db bun.IDB) (*directory, error) {
 	users, err := h.records(ctx, db, datasync.DataTypeUser, false)
 	if err != nil {
@@ -54,23 +86,60 @@ func (h *handler) loadDirectory(ctx context.Context, db bun.IDB) (*directory, er
 	if err != nil {
 		return nil, err
 	}
-	d := &directory{
-		store: h.groups, userOrder: users, groupOrder: groups,
-		users:  make(map[string]*datasync.StoredRecord, len(users)),
-		groups: make(map[string]*group, len(groups)), byKey: make(map[string]*group, len(groups)),
-	}
-	for _, rec := range users {
-		d.users[rec.SourceUk] = rec
-	}
-	for _, g := range groups {
-		d.groups[g.id] = g
-		d.byKey[g.key] = g
-	}
+	d := newDirectory(h.groups)
+	d.add(users, groups)
 	return d, nil
 }
 
+// groupDirectory reads group g and its members: the users whose records
+// list g's key (found by the database) and the groups whose parent g is.
+// Its d.members(g.id) is g's members, whatever else the source holds.
+func (h *handler) groupDirectory(ctx context.Context, db bun.IDB, g *group) (*directory, error) {
+	users, err := h.m.StoredRecords(ctx, db, datasync.RecordQuery{
+		SourceName: h.source, DataType: datasync.DataTypeUser,
+		Listing: &datasync.ListMatch{Key: h.groups.membershipField(), Values: []string{g.key}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	children, err := h.groups.children(ctx, db, g)
+	if err != nil {
+		return nil, err
+	}
+	d := newDirectory(h.groups)
+	d.add(users, append(children, g))
+	return d, nil
+}
+
+// load reads the source's live users and groups among ids that d does
+// not hold yet (the members a request names, once it is applied): one
+// read of each kind, however many ids. An id of neither stays unknown,
+// for resolveMembers to refuse.
+func (d *directory) load(ctx context.Context, h *handler, db bun.IDB, ids memberSet) error {
+	var missing []string
+	for id := range ids {
+		if d.users[id] == nil && d.groups[id] == nil {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	users, err := h.records(ctx, db, datasync.DataTypeUser, false, missing...)
+	if err != nil {
+		return err
+	}
+	groups, err := h.groups.groups(ctx, db, missing...)
+	if err != nil {
+		return err
+	}
+	d.add(users, groups)
+	return nil
+}
+
 // members returns the served members of the groups for which want is
-// true, by group id.
+// true, by group id: those d holds, all of a group's when d is the
+// whole source or that group's groupDirectory.
 func (d *directory) members(want func(gid string) bool) map[string][]any {
 	idx := map[string][]any{}
 	for _, rec := range d.userOrder {
@@ -88,15 +157,24 @@ func (d *directory) members(want func(gid string) bool) map[string][]any {
 	return idx
 }
 
-// memberIndex returns the served members of the groups for which want is
-// true, by group id: one read of the source's live users and one of its
-// live groups, whatever the number of groups.
-func (h *handler) memberIndex(ctx context.Context, db bun.IDB, want func(gid string) bool) (map[string][]any, error) {
+// groupMembers returns the served members of group g.
+func (h *handler) groupMembers(ctx context.Context, db bun.IDB, g *group) ([]any, error) {
+	d, err := h.groupDirectory(ctx, db, g)
+	if err != nil {
+		return nil, err
+	}
+	return d.members(func(gid string) bool { return gid == g.id })[g.id], nil
+}
+
+// memberIndex returns the served members of every group, by group id:
+// one read of the source's live users and one of its live groups,
+// whatever the number of groups. Only a list of groups needs it.
+func (h *handler) memberIndex(ctx context.Context, db bun.IDB) (map[string][]any, error) {
 	d, err := h.loadDirectory(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	return d.members(want), nil
+	return d.members(func(string) bool { return true }), nil
 }
 
 // member is the served member with id whose resource is res: its id,
