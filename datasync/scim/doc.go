@@ -37,10 +37,16 @@
 // first) email and phone number → email and phone, active → enabled,
 // password → the stored hash (never returned), group displayName →
 // department title, a group's User members → the users' memberships, its
-// Group members → those groups' parent. Every other attribute (name parts,
-// addresses, the enterprise extension's employeeNumber, department,
-// manager...) is kept with the resource and served back as sent: the
-// directory has no column for it.
+// Group members → those groups' parent, and the enterprise extension's
+// department → the user's main department, in either group mode: the
+// source's department titled with that name (uid "department:" + name,
+// which no group's id can be), created by the first user that names it and
+// shared by the others. It is not a group: /Groups never lists, reads or
+// changes it. A user whose department changes or goes leaves the old one,
+// and a department left without users stays. Every other attribute (name
+// parts, addresses, the enterprise extension's employeeNumber, manager...)
+// is kept with the resource and served back as sent: the directory has no
+// column for it.
 //
 // With GroupsAsRoles a group is a role instead: its displayName is the
 // role's name (an existing role, or one created when the source's policy
@@ -114,9 +120,8 @@
 //     absent one.
 //   - sortBy is not supported (resources come in the order they were
 //     provisioned), and /Me answers 501.
-//   - The enterprise extension's department and manager are kept and served
-//     back, not mapped: department membership is what groups are for, and
-//     the directory has no manager.
+//   - The enterprise extension's manager is kept and served back, not
+//     mapped: the directory has no manager.
 //   - DELETE under an onMissing "keep" policy answers 204 and changes
 //     nothing: the user stays, and stays visible.
 package scim

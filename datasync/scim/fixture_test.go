@@ -248,6 +248,30 @@ func (s *server) memberTitles(username string) []string {
 	return titles
 }
 
+// mainTitle is the title of the main department of the users row with
+// username ("" for none).
+func (s *server) mainTitle(username string) string {
+	s.t.Helper()
+	var titles []string
+	err := s.db.NewSelect().TableExpr("users AS u").Column("d.title").
+		Join(`JOIN departments AS d ON d.id = u."mainDepartmentId"`).
+		Where("u.username = ?", username).Scan(context.Background(), &titles)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return strings.Join(titles, ",")
+}
+
+// departmentTitles are the titles of every department, sorted.
+func (s *server) departmentTitles() []string {
+	s.t.Helper()
+	var titles []string
+	if err := s.db.NewSelect().TableExpr("departments").Column("title").OrderExpr("title").Scan(context.Background(), &titles); err != nil {
+		s.t.Fatal(err)
+	}
+	return titles
+}
+
 // ids are the "id" of each resource.
 func ids(list []map[string]any) []string {
 	out := make([]string, len(list))

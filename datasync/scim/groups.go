@@ -101,7 +101,7 @@ func (h *handler) listGroups(w http.ResponseWriter, r *http.Request, _ string) e
 	base := h.baseURL(r)
 	var matched []map[string]any
 	for _, g := range gs {
-		if !lq.prefilterGroup(g.res) {
+		if !lq.prefilter(g.res, "displayName") {
 			continue
 		}
 		if s := serveGroup(g, idx[g.id], base); lq.matches(s.res) {
@@ -110,29 +110,6 @@ func (h *handler) listGroups(w http.ResponseWriter, r *http.Request, _ string) e
 	}
 	writeJSON(w, http.StatusOK, lq.page(GroupResource, matched))
 	return nil
-}
-
-// prefilterGroup reports whether a stored group may pass the filter,
-// judging by its top-level eq on displayName (case-insensitive) or
-// externalId (exact): Entra looks a group up by displayName before it
-// creates it.
-func (lq listQuery) prefilterGroup(res map[string]any) bool {
-	if lq.filter == nil {
-		return true
-	}
-	if want, ok := lq.filter.Equal("displayName"); ok {
-		got, _ := res["displayName"].(string)
-		if !strings.EqualFold(got, want) {
-			return false
-		}
-	}
-	if want, ok := lq.filter.Equal("externalId"); ok {
-		got, _ := res["externalId"].(string)
-		if got != want {
-			return false
-		}
-	}
-	return true
 }
 
 // putGroup is PUT /Groups/{id}: the body's members become the group's

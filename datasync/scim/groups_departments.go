@@ -28,21 +28,27 @@ func (s *departmentGroups) children(ctx context.Context, db bun.IDB, g *group) (
 }
 
 // read reads the source's live department records q selects, as groups.
+// An enterprise department (enterprise_department.go) is a department
+// record of the source but no group: it is never among them, so that
+// no list, read, member or write of a group reaches it.
 func (s *departmentGroups) read(ctx context.Context, db bun.IDB, q datasync.RecordQuery) ([]*group, error) {
 	q.SourceName, q.DataType = s.h.source, datasync.DataTypeDepartment
 	recs, err := s.h.m.StoredRecords(ctx, db, q)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*group, len(recs))
-	for i, rec := range recs {
+	out := make([]*group, 0, len(recs))
+	for _, rec := range recs {
+		if isEnterpriseDept(rec) {
+			continue
+		}
 		res := resourceOf(rec)
 		delete(res, "id")
 		delete(res, "members")
-		out[i] = &group{
+		out = append(out, &group{
 			id: rec.SourceUk, res: res, key: rec.SourceUk, parent: rec.MetaData.ParentUID(),
 			created: rec.CreatedAt, updated: rec.UpdatedAt,
-		}
+		})
 	}
 	return out, nil
 }
@@ -79,13 +85,16 @@ func (s *departmentGroups) memberships(rec *datasync.StoredRecord) []string {
 
 func (s *departmentGroups) nests() bool { return true }
 
-// departmentsOf is the uids of the departments a user record lists: the
-// groups its user is a member of.
+// departmentsOf is the uids of the departments a user record lists but
+// its enterprise department, which userRecord adds from the resource:
+// the groups its user is a member of.
 func departmentsOf(rec *datasync.StoredRecord) []string {
 	depts, _ := rec.MetaData.Departments()
-	out := make([]string, len(depts))
-	for i, d := range depts {
-		out[i] = d.UID
+	out := make([]string, 0, len(depts))
+	for _, d := range depts {
+		if !isEnterpriseDeptUID(d.UID) {
+			out = append(out, d.UID)
+		}
 	}
 	return out
 }

@@ -14,7 +14,9 @@ import (
 // provider and every client expects); password when the request gave
 // one; field ("departments" or "roles", the group store's
 // membershipField) ← the keys of the groups the user is a member of
-// (department uids, role names); and the resource itself under
+// (department uids, role names); "departments" ← also, in either mode,
+// the enterprise extension's department, as the user's main one
+// (enterprise_department.go); and the resource itself under
 // datasync.SourceDataKey, so that it is served back as it was
 // provisioned.
 //
@@ -30,6 +32,7 @@ func userRecord(res map[string]any, password, field string, groups []string) dat
 		field:                  keyList(groups),
 		datasync.SourceDataKey: res,
 	}
+	rec["departments"] = withEnterpriseDept(res, rec["departments"])
 	for field, attr := range map[string]string{"email": "emails", "phone": "phoneNumbers"} {
 		rec[field] = nil
 		if v := primaryValue(res[attr]); v != "" {

@@ -247,8 +247,9 @@ func (d *directory) resolveMembers(gid string, want memberSet) error {
 // key going from oldKey to newKey (a role renamed; a department's key
 // never changes): the users that join, stay or leave get their records'
 // lists of keys changed, in one Push (a user whose list does not change
-// is not pushed); the groups that join or leave get their parent set to
-// gid or cleared, in one save before it.
+// is not pushed; their enterprise departments, which exist already, are
+// only looked up: pushUsers); the groups that join or leave get their
+// parent set to gid or cleared, in one save before it.
 func (h *handler) changeMembers(ctx context.Context, e *datasync.Editor, d *directory, gid, oldKey, newKey string, have, want memberSet) error {
 	var users []datasync.Record
 	var groups []*group
@@ -276,7 +277,7 @@ func (h *handler) changeMembers(ctx context.Context, e *datasync.Editor, d *dire
 			return err
 		}
 	}
-	return push(ctx, e, datasync.DataTypeUser, users)
+	return h.pushUsers(ctx, e, users)
 }
 
 // moved is member group id as it is once it joins (or leaves) group gid:

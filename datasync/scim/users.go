@@ -27,7 +27,7 @@ func (h *handler) postUser(ctx context.Context, e *datasync.Editor, req writeReq
 		id = uuid.NewString()
 	}
 	res["id"] = id
-	if err := push(ctx, e, datasync.DataTypeUser, []datasync.Record{userRecord(res, password, h.groups.membershipField(), nil)}); err != nil {
+	if err := h.pushUsers(ctx, e, []datasync.Record{userRecord(res, password, h.groups.membershipField(), nil)}); err != nil {
 		return outcome{}, err
 	}
 	out, err := h.readUser(ctx, e, id, req.base)
@@ -131,7 +131,7 @@ func (h *handler) listUsers(w http.ResponseWriter, r *http.Request, _ string) er
 	base := h.baseURL(r)
 	var matched []map[string]any
 	for _, rec := range recs {
-		if !lq.prefilter(resourceOf(rec)) {
+		if !lq.prefilter(resourceOf(rec), "userName") {
 			continue
 		}
 		if s := serveUser(rec, h.groups.memberships(rec), groups, base); lq.matches(s.res) {
@@ -142,14 +142,16 @@ func (h *handler) listUsers(w http.ResponseWriter, r *http.Request, _ string) er
 	return nil
 }
 
-// prefilter reports whether a stored user may pass the filter, judging by
-// its top-level eq on userName (case-insensitive) or externalId (exact).
-func (lq listQuery) prefilter(res map[string]any) bool {
+// prefilter reports whether a stored resource may pass the filter, judging
+// by its top-level eq on name (userName, a group's displayName; compared
+// without case) or externalId (exact): Okta and Entra look a user up by
+// userName, and a group by displayName, before they create it.
+func (lq listQuery) prefilter(res map[string]any, name string) bool {
 	if lq.filter == nil {
 		return true
 	}
-	if want, ok := lq.filter.Equal("userName"); ok {
-		got, _ := res["userName"].(string)
+	if want, ok := lq.filter.Equal(name); ok {
+		got, _ := res[name].(string)
 		if !strings.EqualFold(got, want) {
 			return false
 		}
@@ -212,7 +214,7 @@ func (h *handler) writeUser(ctx context.Context, e *datasync.Editor, req writeRe
 	if _, err := h.claimUserName(ctx, e, res, req.id); err != nil {
 		return outcome{}, err
 	}
-	if err := push(ctx, e, datasync.DataTypeUser, []datasync.Record{userRecord(res, password, h.groups.membershipField(), h.groups.memberships(rec))}); err != nil {
+	if err := h.pushUsers(ctx, e, []datasync.Record{userRecord(res, password, h.groups.membershipField(), h.groups.memberships(rec))}); err != nil {
 		return outcome{}, err
 	}
 	out, err := h.readUser(ctx, e, req.id, req.base)
