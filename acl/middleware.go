@@ -358,7 +358,7 @@ func withTemplates(ctx context.Context, params Params, timezone string) (Params,
 	record := s.user
 	if s.lazy != nil && needsUserRecord(filter) {
 		var err error
-		if record, err = s.lazy.get(ctx); err != nil {
+		if record, err = s.userRecord(ctx); err != nil {
 			return nil, fmt.Errorf("acl: load the current user for the filter's templates: %w", err)
 		}
 	}

@@ -220,7 +220,7 @@ func (au *authenticator) authenticate(ctx context.Context, token, xRole string) 
 	if err != nil {
 		return nil, tokenAuthError(err)
 	}
-	if !au.tokens.now().Before(claims.ExpiresAt) { // renewed while within its window (Tokens.Renew decides)
+	if au.tokens.expired(claims) { // renewed while within its window (Tokens.Renew decides)
 		if token, claims, err = au.tokens.Renew(ctx, token); err != nil {
 			return nil, tokenAuthError(err)
 		}
@@ -266,21 +266,17 @@ func tokenAuthError(err error) error {
 
 // loadUnrevoked reads what decides whether an unexpired token's user may
 // act (enabled, passwordChangeTz) in the one query each request pays: the
-// user's row, found only while the token is not on the blocklist. When no row comes back, a second query tells a signed-out
-// token from a missing user (what Verify, then loading, would answer).
+// user's row, found only while the token is not on the blocklist. When no
+// row comes back, a second query tells a signed-out token from a missing
+// user (what Verify, then loading, would answer).
 func (au *authenticator) loadUnrevoked(ctx context.Context, c *TokenClaims) (*User, error) {
 	notRevoked := au.db.NewSelect().Model((*TokenBlock)(nil)).Column("token").
 		Where("? = ?", bun.Ident("token"), blockKey(c.ID))
-	u := &User{ID: c.UserID}
 	var enabled sql.NullBool
 	var changed sql.NullInt64
 	err := au.db.NewSelect().TableExpr("?", au.table).ColumnExpr("?, ?", bun.Ident("enabled"), bun.Ident("passwordChangeTz")).
 		Where("? = ?", bun.Ident("id"), c.UserID).Where("NOT EXISTS (?)", notRevoked).
 		Scan(ctx, &enabled, &changed)
-	if enabled.Valid {
-		u.Enabled = &enabled.Bool
-	}
-	u.PasswordChangeTz = changed.Int64
 	if errors.Is(err, sql.ErrNoRows) {
 		revoked, rerr := au.tokens.revoked(ctx, c.ID)
 		switch {
@@ -293,6 +289,10 @@ func (au *authenticator) loadUnrevoked(ctx context.Context, c *TokenClaims) (*Us
 	}
 	if err != nil {
 		return nil, fmt.Errorf("users: load user %d: %w", c.UserID, err)
+	}
+	u := &User{ID: c.UserID, PasswordChangeTz: changed.Int64}
+	if enabled.Valid {
+		u.Enabled = &enabled.Bool
 	}
 	return u, nil
 }

@@ -274,7 +274,7 @@ func (t *Tokens) Verify(ctx context.Context, token string) (*TokenClaims, error)
 	if err != nil {
 		return nil, err
 	}
-	if !t.now().Before(c.ExpiresAt) {
+	if t.expired(c) {
 		return nil, tokenError(ErrTokenExpired, "past its expiry")
 	}
 	revoked, err := t.revoked(ctx, c.ID)
@@ -286,6 +286,9 @@ func (t *Tokens) Verify(ctx context.Context, token string) (*TokenClaims, error)
 	}
 	return c, nil
 }
+
+// expired reports whether the token's expiry has passed.
+func (t *Tokens) expired(c *TokenClaims) bool { return !t.now().Before(c.ExpiresAt) }
 
 // parse checks the signature and the claims' shape, not the times.
 func (t *Tokens) parse(token string) (*TokenClaims, error) {

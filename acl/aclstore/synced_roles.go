@@ -9,8 +9,8 @@ import (
 
 // RolesWritten is told, inside the writing transaction tx, of roles a sync
 // created and of users whose roles it gave or took, writing the tables
-// itself (users' roles resource, datasync/scim's groups as roles): pass the
-// Store to users.SetRolesListener. It logs the changes in tx, so that when
+// itself (users' roles resource, datasync/scim's groups as roles): give
+// the Store to them as users.Options.RolesListener. It logs the changes in tx, so that when
 // tx commits every store's Watch — this one's too — loads the new roles
 // into its ACL and forgets what it cached of those users' roles, and it
 // forgets them here at once, so that a request after the sync returns
