@@ -160,11 +160,7 @@ func (h *handler) bulkWrite(op bulkOp, ids map[string]string, base string) (writ
 		// A value decoded from JSON always encodes again.
 		req.body, _ = json.Marshal(data)
 	}
-	resType := UserResource
-	if rt.endpoint == endpointGroups {
-		resType = GroupResource
-	}
-	return fn, resType, req, nil
+	return fn, writtenType(rt.endpoint), req, nil
 }
 
 // decodeAny decodes an operation's data, numbers kept as json.Number.

@@ -56,8 +56,7 @@ func isEnterpriseDeptUID(uid string) bool { return strings.HasPrefix(uid, enterp
 // isEnterpriseDept reports whether a department record is an enterprise
 // department's, by its SourceDataKey value.
 func isEnterpriseDept(rec *datasync.StoredRecord) bool {
-	src, _ := rec.MetaData[datasync.SourceDataKey].(map[string]any)
-	_, ok := src[enterpriseDeptAttr]
+	_, ok := storedResource(rec)[enterpriseDeptAttr]
 	return ok
 }
 

@@ -9,19 +9,14 @@ import (
 )
 
 // version is a served resource's version (RFC 7644 §3.14): a weak ETag
-// made of the first 16 hex digits of the SHA-256 of its JSON without
-// "meta". encoding/json writes map keys sorted, so the same resource
-// always gives the same text. It is weak because a resource is served in
-// several forms (attributes, excludedAttributes) that share it.
+// made of the first 16 hex digits of the SHA-256 of its JSON, taken
+// before "meta" is added (withMeta): meta holds the version. encoding/json
+// writes map keys sorted, so the same resource always gives the same
+// text. It is weak because a resource is served in several forms
+// (attributes, excludedAttributes) that share it.
 func version(res map[string]any) string {
-	withoutMeta := make(map[string]any, len(res))
-	for k, v := range res {
-		if k != "meta" {
-			withoutMeta[k] = v
-		}
-	}
 	// A resource decoded from JSON always encodes again.
-	raw, _ := json.Marshal(withoutMeta)
+	raw, _ := json.Marshal(res)
 	sum := sha256.Sum256(raw)
 	return `W/"` + hex.EncodeToString(sum[:8]) + `"`
 }

@@ -237,15 +237,6 @@ func (m valuePathMatcher) match(res map[string]any) bool {
 	return false
 }
 
-// attrValue is the value of p's attribute (not its sub-attribute) in res.
-func attrValue(res map[string]any, p ResolvedPath) any {
-	if p.URN == "" {
-		return res[p.Attr.Name]
-	}
-	ext, _ := res[p.URN].(map[string]any)
-	return ext[p.Attr.Name]
-}
-
 // asList sees a multi-valued value as its elements and any other as one.
 func asList(v any) []any {
 	switch v := v.(type) {

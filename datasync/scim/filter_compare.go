@@ -1,10 +1,12 @@
 package scim
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,14 +31,7 @@ type comparison struct {
 }
 
 func (c *comparison) match(m map[string]any) bool {
-	found := false
-	for _, v := range c.values(m) {
-		if c.test(v) {
-			found = true
-			break
-		}
-	}
-	return found != c.negate
+	return slices.ContainsFunc(c.values(m), c.test) != c.negate
 }
 
 // values lists the values at c.path in m, flattening multi-valued
@@ -250,14 +245,14 @@ func compareNumbers(have any, want json.Number) (int, bool) {
 	hi, err1 := strconv.ParseInt(h, 10, 64)
 	wi, err2 := strconv.ParseInt(string(want), 10, 64)
 	if err1 == nil && err2 == nil {
-		return cmpOrdered(hi, wi), true
+		return cmp.Compare(hi, wi), true
 	}
 	hf, err1 := strconv.ParseFloat(h, 64)
 	wf, err2 := strconv.ParseFloat(string(want), 64)
 	if err1 != nil || err2 != nil || math.IsNaN(hf) || math.IsNaN(wf) {
 		return 0, false
 	}
-	return cmpOrdered(hf, wf), true
+	return cmp.Compare(hf, wf), true
 }
 
 func numberString(v any) string {
@@ -272,16 +267,6 @@ func numberString(v any) string {
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
 	return ""
-}
-
-func cmpOrdered[T int64 | float64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // dateTimeTest compares instants, so "2026-01-01T01:00:00+01:00" equals

@@ -148,28 +148,25 @@ func (h *handler) patchGroup(ctx context.Context, e *datasync.Editor, req writeR
 // members when withMembers.
 func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeReq, withMembers bool, change func(stored map[string]any) (map[string]any, error)) (served, error) {
 	id := req.id
-	g, err := h.liveGroup(ctx, e.DB(), id)
+	g, err := h.matchedGroup(ctx, e, req)
 	if err != nil {
-		return served{}, err
-	}
-	if err := checkIfMatch(req.ifMatch, serveGroup(g, nil, "").version); err != nil {
 		return served{}, err
 	}
 	d, err := h.groupDirectory(ctx, e.DB(), g)
 	if err != nil {
 		return served{}, err
 	}
-	idx := d.members(func(gid string) bool { return gid == id })
+	members := d.membersOf(id)
 	stored := cloneResource(g.res)
 	stored["id"] = id
-	if len(idx[id]) > 0 {
-		stored["members"] = idx[id]
+	if len(members) > 0 {
+		stored["members"] = members
 	}
 	res, err := change(stored)
 	if err != nil {
 		return served{}, err
 	}
-	have, want := setOf(idx[id]), setOf(res["members"])
+	have, want := setOf(members), setOf(res["members"])
 	if err := d.load(ctx, h, e.DB(), want); err != nil {
 		return served{}, err
 	}
@@ -193,12 +190,20 @@ func (h *handler) writeGroup(ctx context.Context, e *datasync.Editor, req writeR
 // default; a role group's row, its role taken from its members), and
 // SCIM no longer sees it, nor lists it among its users' groups.
 func (h *handler) deleteGroup(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
-	g, err := h.liveGroup(ctx, e.DB(), req.id)
+	g, err := h.matchedGroup(ctx, e, req)
 	if err != nil {
 		return outcome{}, err
 	}
-	if err := checkIfMatch(req.ifMatch, serveGroup(g, nil, "").version); err != nil {
-		return outcome{}, err
-	}
 	return outcome{status: http.StatusNoContent}, h.groups.remove(ctx, e, g)
+}
+
+// matchedGroup reads group req.id inside e for a write, and checks the
+// request's If-Match against its version (which its members are no part
+// of: serveGroup).
+func (h *handler) matchedGroup(ctx context.Context, e *datasync.Editor, req writeReq) (*group, error) {
+	g, err := h.liveGroup(ctx, e.DB(), req.id)
+	if err != nil {
+		return nil, err
+	}
+	return g, checkIfMatch(req.ifMatch, serveGroup(g, nil, "").version)
 }

@@ -142,7 +142,7 @@ func (s *roleGroups) remove(ctx context.Context, e *datasync.Editor, g *group) e
 	if err != nil {
 		return err
 	}
-	have := setOf(d.members(func(gid string) bool { return gid == g.id })[g.id])
+	have := setOf(d.membersOf(g.id))
 	if err := s.h.changeMembers(ctx, e, d, g.id, g.key, g.key, have, memberSet{}); err != nil {
 		return err
 	}

@@ -182,11 +182,7 @@ func (h *handler) routeTable() map[routeKey]endpointFunc {
 		{endpointSchemas, true, http.MethodGet}:   h.schemas,
 	}
 	for k, op := range h.writes {
-		rt := UserResource
-		if k.endpoint == endpointGroups {
-			rt = GroupResource
-		}
-		routes[k] = h.serveWrite(rt, op)
+		routes[k] = h.serveWrite(writtenType(k.endpoint), op)
 	}
 	return routes
 }

@@ -129,6 +129,29 @@ func (lq listQuery) matches(res map[string]any) bool {
 	return lq.filter == nil || lq.filter.Match(res)
 }
 
+// prefilter reports whether a stored resource may pass the filter, judging
+// by its top-level eq on name (userName, a group's displayName; compared
+// without case) or externalId (exact): Okta and Entra look a user up by
+// userName, and a group by displayName, before they create it.
+func (lq listQuery) prefilter(res map[string]any, name string) bool {
+	if lq.filter == nil {
+		return true
+	}
+	if want, ok := lq.filter.Equal(name); ok {
+		got, _ := res[name].(string)
+		if !strings.EqualFold(got, want) {
+			return false
+		}
+	}
+	if want, ok := lq.filter.Equal("externalId"); ok {
+		got, _ := res["externalId"].(string)
+		if got != want {
+			return false
+		}
+	}
+	return true
+}
+
 // page is the answer for the matching resources: totalResults counts them
 // all, Resources holds the requested window, each projected.
 func (lq listQuery) page(rt *ResourceType, matched []map[string]any) listResponse {

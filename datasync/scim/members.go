@@ -93,7 +93,7 @@ func (h *handler) loadDirectory(ctx context.Context, db bun.IDB) (*directory, er
 
 // groupDirectory reads group g and its members: the users whose records
 // list g's key (found by the database) and the groups whose parent g is.
-// Its d.members(g.id) is g's members, whatever else the source holds.
+// Its d.membersOf(g.id) is g's members, whatever else the source holds.
 func (h *handler) groupDirectory(ctx context.Context, db bun.IDB, g *group) (*directory, error) {
 	users, err := h.m.StoredRecords(ctx, db, datasync.RecordQuery{
 		SourceName: h.source, DataType: datasync.DataTypeUser,
@@ -145,7 +145,7 @@ func (d *directory) members(want func(gid string) bool) map[string][]any {
 	for _, rec := range d.userOrder {
 		for _, key := range d.store.memberships(rec) {
 			if g := d.byKey[key]; g != nil && want(g.id) {
-				idx[g.id] = append(idx[g.id], member(rec.SourceUk, resourceOf(rec), memberUser))
+				idx[g.id] = append(idx[g.id], member(rec.SourceUk, storedResource(rec), memberUser))
 			}
 		}
 	}
@@ -157,13 +157,19 @@ func (d *directory) members(want func(gid string) bool) map[string][]any {
 	return idx
 }
 
+// membersOf returns the served members of group gid that d holds: all
+// of them when d is the whole source or gid's groupDirectory.
+func (d *directory) membersOf(gid string) []any {
+	return d.members(func(id string) bool { return id == gid })[gid]
+}
+
 // groupMembers returns the served members of group g.
 func (h *handler) groupMembers(ctx context.Context, db bun.IDB, g *group) ([]any, error) {
 	d, err := h.groupDirectory(ctx, db, g)
 	if err != nil {
 		return nil, err
 	}
-	return d.members(func(gid string) bool { return gid == g.id })[g.id], nil
+	return d.membersOf(g.id), nil
 }
 
 // memberIndex returns the served members of every group, by group id:

@@ -180,21 +180,13 @@ func (n *normalizer) set(p ResolvedPath, v any) error {
 // store puts the normalized value nv at p in n.out, merging complex values
 // given in pieces.
 func (n *normalizer) store(p ResolvedPath, nv any) error {
-	container := n.out
-	if p.URN != "" {
-		ext, _ := n.out[p.URN].(map[string]any)
-		if ext == nil {
-			ext = map[string]any{}
-			n.out[p.URN] = ext
-		}
-		container = ext
-	}
+	c := container(n.out, p.URN, true)
 	if p.Sub != nil {
 		nv = map[string]any{p.Sub.Name: nv}
 	}
-	old, exists := container[p.Attr.Name]
+	old, exists := c[p.Attr.Name]
 	if !exists {
-		container[p.Attr.Name] = nv
+		c[p.Attr.Name] = nv
 		return nil
 	}
 	oldMap, ok1 := old.(map[string]any)

@@ -43,25 +43,33 @@ func runNormalizeCases(t *testing.T, cases []normalizeCase) {
 				rt = UserResource
 			}
 			res, password, err := Normalize(rt, decode(t, c.body))
-			if c.err != "" {
-				if err == nil || err.Error() != c.err {
-					t.Fatalf("err = %v\nwant %s", err, c.err)
-				}
-				if _, ok := err.(*Error); !ok {
-					t.Fatalf("err is %T, want *Error", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			if diff := cmp.Diff(decode(t, c.want), res); diff != "" {
-				t.Errorf("stored form (-want +got):\n%s", diff)
-			}
-			if password != c.password {
-				t.Errorf("password = %q, want %q", password, c.password)
-			}
+			checkStored(t, res, password, err, c.want, c.password, c.err)
 		})
+	}
+}
+
+// checkStored checks what Normalize or ApplyPatch returned: when wantErr is
+// set, an *Error with exactly that text; else no error, the stored form
+// want (JSON) and the password wantPassword.
+func checkStored(t *testing.T, res map[string]any, password string, err error, want, wantPassword, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Fatalf("err = %v\nwant %s", err, wantErr)
+		}
+		if _, ok := err.(*Error); !ok {
+			t.Fatalf("err is %T, want *Error", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("err = %v", err)
+	}
+	if diff := cmp.Diff(decode(t, want), res); diff != "" {
+		t.Errorf("stored form (-want +got):\n%s", diff)
+	}
+	if password != wantPassword {
+		t.Errorf("password = %q, want %q", password, wantPassword)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/jsonval"
 )
 
 // PatchOpURN is the schema of a PATCH request body (RFC 7644 §3.5.2).
@@ -114,7 +116,7 @@ func ApplyPatch(rt *ResourceType, res map[string]any, ops []PatchOp) (out map[st
 	if len(ops) > maxPatchOps {
 		return nil, "", newError(http.StatusBadRequest, ScimTypeInvalidValue, "PATCH holds %d operations, more than %d", len(ops), maxPatchOps)
 	}
-	pa := &patcher{rt: rt, res: deepCopy(res).(map[string]any)}
+	pa := &patcher{rt: rt, res: jsonval.Clone(res).(map[string]any)}
 	for i, op := range ops {
 		if err := pa.apply(op); err != nil {
 			var se *Error
@@ -244,20 +246,6 @@ func (pa *patcher) checkReadOnly(op string, t *patchTarget, v any) error {
 		return nil
 	}
 	return newError(http.StatusBadRequest, ScimTypeMutability, "%s is readOnly", t.text)
-}
-
-// container is the map holding the attributes of urn ("" for core and
-// common ones), created when create is set; nil if absent.
-func (pa *patcher) container(urn string, create bool) map[string]any {
-	if urn == "" {
-		return pa.res
-	}
-	m, ok := pa.res[urn].(map[string]any)
-	if !ok && create {
-		m = map[string]any{}
-		pa.res[urn] = m
-	}
-	return m
 }
 
 // finish drops extensions left empty, rewrites "schemas" to the schemas

@@ -8,7 +8,7 @@ import (
 // applyAttr applies op to a whole attribute ("active", "name", "members").
 func (pa *patcher) applyAttr(op string, t *patchTarget, v any) error {
 	a := t.path.Attr
-	c := pa.container(t.path.URN, op != opRemove)
+	c := container(pa.res, t.path.URN, op != opRemove)
 	if op == opRemove {
 		if c == nil {
 			return nil
@@ -58,7 +58,7 @@ func (pa *patcher) applySub(op string, t *patchTarget, v any) error {
 			"path %s: %s is multi-valued: select its values with a filter, as %s[type eq \"work\"].%s",
 			quoteName(t.text), a.Name, a.Name, sub.Name)
 	}
-	c := pa.container(t.path.URN, op != opRemove)
+	c := container(pa.res, t.path.URN, op != opRemove)
 	var nv any
 	if op != opRemove {
 		var err error
@@ -90,7 +90,7 @@ func (pa *patcher) applySub(op string, t *patchTarget, v any) error {
 // filter selects (`members[value eq "id"]`, `emails[type eq "work"].value`).
 func (pa *patcher) applyFiltered(op string, t *patchTarget, v any) error {
 	a := t.path.Attr
-	c := pa.container(t.path.URN, op != opRemove)
+	c := container(pa.res, t.path.URN, op != opRemove)
 	if c == nil {
 		return nil // remove from an absent extension
 	}

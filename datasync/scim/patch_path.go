@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"maps"
 	"net/http"
 
 	filter "github.com/scim2/filter-parser/v2"
@@ -99,9 +100,7 @@ func equalities(attr *Attribute, e filter.Expression) map[string]any {
 		if left == nil || right == nil {
 			return nil
 		}
-		for k, v := range right {
-			left[k] = v
-		}
+		maps.Copy(left, right)
 		return left
 	}
 	return nil

@@ -57,22 +57,7 @@ func runPatchCases(t *testing.T, cases []patchCase) {
 			if diff := cmp.Diff(decode(t, start), res); diff != "" {
 				t.Fatalf("ApplyPatch changed its input (-before +after):\n%s", diff)
 			}
-			if c.err != "" {
-				var se *Error
-				if !errors.As(err, &se) || err.Error() != c.err {
-					t.Fatalf("err = %v\nwant %s", err, c.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			if diff := cmp.Diff(decode(t, c.want), out); diff != "" {
-				t.Errorf("result (-want +got):\n%s", diff)
-			}
-			if password != c.password {
-				t.Errorf("password = %q, want %q", password, c.password)
-			}
+			checkStored(t, out, password, err, c.want, c.password, c.err)
 		})
 	}
 }

@@ -6,26 +6,6 @@ import (
 	"strings"
 )
 
-// deepCopy copies the maps and slices of a decoded JSON value; the
-// scalars in it (strings, json.Number, bools) are immutable.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
-}
-
 // asMap returns v when it is an object, else a new empty one.
 func asMap(v any) map[string]any {
 	if m, ok := v.(map[string]any); ok {

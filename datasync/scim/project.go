@@ -58,10 +58,7 @@ func Project(rt *ResourceType, res map[string]any, attributes, excluded []Resolv
 			}
 			continue
 		}
-		a := rt.Schema.Attr(k)
-		if a == nil {
-			a = findAttr(commonAttributes, k)
-		}
+		a := rt.coreAttr(k)
 		if a == nil {
 			continue
 		}

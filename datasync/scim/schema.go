@@ -99,14 +99,11 @@ func (p ResolvedPath) String() string {
 	if p.Attr == nil {
 		return p.URN
 	}
-	s := p.Attr.Name
+	sub := ""
 	if p.Sub != nil {
-		s += "." + p.Sub.Name
+		sub = p.Sub.Name
 	}
-	if p.URN != "" {
-		s = p.URN + ":" + s
-	}
-	return s
+	return joinPath(p.URN, p.Attr.Name, sub)
 }
 
 // Get returns the value at p in res (a resource in stored form), nil if it
@@ -117,15 +114,7 @@ func (p ResolvedPath) Get(res map[string]any) any {
 	if p.Attr == nil {
 		return nil
 	}
-	container := res
-	if p.URN != "" {
-		ext, ok := res[p.URN].(map[string]any)
-		if !ok {
-			return nil
-		}
-		container = ext
-	}
-	v := container[p.Attr.Name]
+	v := attrValue(res, p)
 	if p.Sub == nil || v == nil {
 		return v
 	}
@@ -146,6 +135,26 @@ func (p ResolvedPath) Get(res map[string]any) any {
 	return out
 }
 
+// attrValue is the value of p's attribute (not its sub-attribute) in res.
+func attrValue(res map[string]any, p ResolvedPath) any {
+	return container(res, p.URN, false)[p.Attr.Name]
+}
+
+// container is the map of res holding the attributes of urn: res itself
+// for "" (core and common attributes), else the object under the
+// extension's URN, created when create is set; nil if absent.
+func container(res map[string]any, urn string, create bool) map[string]any {
+	if urn == "" {
+		return res
+	}
+	m, ok := res[urn].(map[string]any)
+	if !ok && create {
+		m = map[string]any{}
+		res[urn] = m
+	}
+	return m
+}
+
 // Resolve finds the attribute path uri:name.sub of rt. uri is "" or one of
 // rt's schema URNs, name an attribute of that schema, or with uri "" or
 // the core URN a common attribute (id, externalId, meta); sub is "" or a
@@ -159,10 +168,7 @@ func (rt *ResourceType) Resolve(uri, name, sub string) (ResolvedPath, error) {
 	var p ResolvedPath
 	switch {
 	case uri == "" || strings.EqualFold(uri, rt.Schema.ID):
-		p.Attr = rt.Schema.Attr(name)
-		if p.Attr == nil {
-			p.Attr = findAttr(commonAttributes, name)
-		}
+		p.Attr = rt.coreAttr(name)
 	default:
 		ext := rt.extension(uri)
 		if ext != nil {
@@ -177,6 +183,16 @@ func (rt *ResourceType) Resolve(uri, name, sub string) (ResolvedPath, error) {
 		return ResolvedPath{}, fmt.Errorf("%w: %s", ErrUnknownAttribute, joinPath(uri, name, sub))
 	}
 	return p, nil
+}
+
+// coreAttr returns the attribute called name (case-insensitive) of rt's
+// core schema or, failing that, the common attribute; nil if neither has
+// one.
+func (rt *ResourceType) coreAttr(name string) *Attribute {
+	if a := rt.Schema.Attr(name); a != nil {
+		return a
+	}
+	return findAttr(commonAttributes, name)
 }
 
 // extension returns rt's extension schema with URN uri (case-insensitive),

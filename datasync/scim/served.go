@@ -59,8 +59,10 @@ func serveGroup(g *group, members []any, base string) served {
 	return s
 }
 
-// withMeta adds meta (RFC 7643 §3.1) to res, versioned by res as it is.
+// withMeta adds meta (RFC 7643 §3.1) to res, versioned by res as it is
+// without one: res is the caller's copy, and any meta it holds is replaced.
 func withMeta(res map[string]any, rt *ResourceType, id string, created, updated time.Time, base string) served {
+	delete(res, "meta")
 	v := version(res)
 	res["meta"] = map[string]any{
 		"resourceType": rt.Name,
@@ -72,20 +74,17 @@ func withMeta(res map[string]any, rt *ResourceType, id string, created, updated 
 	return served{res: res, version: v}
 }
 
-// groupsByKey maps the keys of the source's live groups among keys (all
-// of them when keys is nil) to the groups.
+// groupsByKey maps the keys of the source's live groups among keys to
+// the groups: one read, none when keys is empty.
 func (h *handler) groupsByKey(ctx context.Context, db bun.IDB, keys []string) (map[string]*group, error) {
-	var gs []*group
-	var err error
-	if keys == nil {
-		gs, err = h.groups.groups(ctx, db)
-	} else if len(keys) > 0 {
-		gs, err = h.groups.groupsKeyed(ctx, db, keys...)
+	out := map[string]*group{}
+	if len(keys) == 0 {
+		return out, nil
 	}
+	gs, err := h.groups.groupsKeyed(ctx, db, keys...)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*group, len(gs))
 	for _, g := range gs {
 		out[g.key] = g
 	}

@@ -66,6 +66,14 @@ func resourceOf(rec *datasync.StoredRecord) map[string]any {
 	return cloneResource(rec.MetaData[datasync.SourceDataKey])
 }
 
+// storedResource is the stored SCIM resource of rec itself, nil when it
+// has none: for reading a few attributes without copying the whole
+// resource (a list reads every record's). The caller must not change it.
+func storedResource(rec *datasync.StoredRecord) map[string]any {
+	res, _ := rec.MetaData[datasync.SourceDataKey].(map[string]any)
+	return res
+}
+
 // cloneResource is a deep copy of a stored resource; an empty one when v
 // is none.
 func cloneResource(v any) map[string]any {

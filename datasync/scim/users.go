@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -59,7 +60,7 @@ func (h *handler) claimUserName(ctx context.Context, e *datasync.Editor, res map
 		return "", err
 	}
 	for _, rec := range recs {
-		other, _ := resourceOf(rec)["userName"].(string)
+		other, _ := storedResource(rec)["userName"].(string)
 		if rec.SourceUk == selfID || !strings.EqualFold(other, name) {
 			continue
 		}
@@ -101,7 +102,8 @@ func (h *handler) getUser(w http.ResponseWriter, r *http.Request, id string) err
 
 // listUsers is GET /Users (RFC 7644 §3.4.2). An eq on id narrows the read
 // to that record; one on userName or externalId (what Okta and Entra ask
-// before every create) is checked before a user's groups are looked up.
+// before every create) is checked before a user's groups are looked up,
+// and only the groups the users left name are read.
 func (h *handler) listUsers(w http.ResponseWriter, r *http.Request, _ string) error {
 	lq, err := h.parseList(UserResource, r.URL.Query())
 	if err != nil {
@@ -124,45 +126,34 @@ func (h *handler) listUsers(w http.ResponseWriter, r *http.Request, _ string) er
 	if err != nil {
 		return err
 	}
-	groups, err := h.groupsByKey(ctx, db, nil)
+	recs = slices.DeleteFunc(recs, func(rec *datasync.StoredRecord) bool {
+		return !lq.prefilter(storedResource(rec), "userName")
+	})
+	memberships := make([][]string, len(recs))
+	var keys []string
+	seen := map[string]bool{}
+	for i, rec := range recs {
+		memberships[i] = h.groups.memberships(rec)
+		for _, k := range memberships[i] {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	groups, err := h.groupsByKey(ctx, db, keys)
 	if err != nil {
 		return err
 	}
 	base := h.baseURL(r)
 	var matched []map[string]any
-	for _, rec := range recs {
-		if !lq.prefilter(resourceOf(rec), "userName") {
-			continue
-		}
-		if s := serveUser(rec, h.groups.memberships(rec), groups, base); lq.matches(s.res) {
+	for i, rec := range recs {
+		if s := serveUser(rec, memberships[i], groups, base); lq.matches(s.res) {
 			matched = append(matched, s.res)
 		}
 	}
 	writeJSON(w, http.StatusOK, lq.page(UserResource, matched))
 	return nil
-}
-
-// prefilter reports whether a stored resource may pass the filter, judging
-// by its top-level eq on name (userName, a group's displayName; compared
-// without case) or externalId (exact): Okta and Entra look a user up by
-// userName, and a group by displayName, before they create it.
-func (lq listQuery) prefilter(res map[string]any, name string) bool {
-	if lq.filter == nil {
-		return true
-	}
-	if want, ok := lq.filter.Equal(name); ok {
-		got, _ := res[name].(string)
-		if !strings.EqualFold(got, want) {
-			return false
-		}
-	}
-	if want, ok := lq.filter.Equal("externalId"); ok {
-		got, _ := res["externalId"].(string)
-		if got != want {
-			return false
-		}
-	}
-	return true
 }
 
 // putUser is PUT /Users/{id} (RFC 7644 §3.5.1): the body replaces the
@@ -193,15 +184,8 @@ func (h *handler) patchUser(ctx context.Context, e *datasync.Editor, req writeRe
 // writeUser reads user req.id, checks If-Match, has change make the new
 // resource from the stored one and pushes it, keeping its memberships.
 func (h *handler) writeUser(ctx context.Context, e *datasync.Editor, req writeReq, change func(stored map[string]any) (map[string]any, string, error)) (outcome, error) {
-	rec, err := h.liveUser(ctx, e.DB(), req.id)
+	rec, err := h.matchedUser(ctx, e, req)
 	if err != nil {
-		return outcome{}, err
-	}
-	cur, err := h.userServed(ctx, e.DB(), rec, req.base)
-	if err != nil {
-		return outcome{}, err
-	}
-	if err := checkIfMatch(req.ifMatch, cur.version); err != nil {
 		return outcome{}, err
 	}
 	stored := resourceOf(rec)
@@ -225,17 +209,24 @@ func (h *handler) writeUser(ctx context.Context, e *datasync.Editor, req writeRe
 // becomes of the user (onMissing: disabled and kept by default, deleted,
 // or left alone; root never). Either way SCIM no longer sees it.
 func (h *handler) deleteUser(ctx context.Context, e *datasync.Editor, req writeReq) (outcome, error) {
+	if _, err := h.matchedUser(ctx, e, req); err != nil {
+		return outcome{}, err
+	}
+	_, err := e.Remove(ctx, datasync.DataTypeUser, req.id)
+	return outcome{status: http.StatusNoContent}, storeError(err)
+}
+
+// matchedUser reads user req.id inside e for a write, and checks the
+// request's If-Match against its version: the served form's, groups
+// included.
+func (h *handler) matchedUser(ctx context.Context, e *datasync.Editor, req writeReq) (*datasync.StoredRecord, error) {
 	rec, err := h.liveUser(ctx, e.DB(), req.id)
 	if err != nil {
-		return outcome{}, err
+		return nil, err
 	}
 	cur, err := h.userServed(ctx, e.DB(), rec, req.base)
 	if err != nil {
-		return outcome{}, err
+		return nil, err
 	}
-	if err := checkIfMatch(req.ifMatch, cur.version); err != nil {
-		return outcome{}, err
-	}
-	_, err = e.Remove(ctx, datasync.DataTypeUser, req.id)
-	return outcome{status: http.StatusNoContent}, storeError(err)
+	return rec, checkIfMatch(req.ifMatch, cur.version)
 }

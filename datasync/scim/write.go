@@ -50,6 +50,15 @@ func (h *handler) writeOps() map[routeKey]writeOp {
 	}
 }
 
+// writtenType is the resource type the writes of endpoint (Users or
+// Groups) write.
+func writtenType(endpoint string) *ResourceType {
+	if endpoint == endpointGroups {
+		return GroupResource
+	}
+	return UserResource
+}
+
 // serveWrite is the HTTP handler of op on rt: it reads the request, runs
 // op in an edit of its own and serves the outcome.
 func (h *handler) serveWrite(rt *ResourceType, op writeOp) endpointFunc {
